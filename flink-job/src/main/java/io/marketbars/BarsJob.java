@@ -1,0 +1,136 @@
+package io.marketbars;
+
+import io.marketbars.config.JobOptions;
+import io.marketbars.pipeline.BarsPipeline;
+import io.marketbars.pipeline.Uids;
+import io.marketbars.records.Bar;
+import io.marketbars.records.DeadLetter;
+import io.marketbars.records.Tick;
+import io.marketbars.schema.Migrations;
+import io.marketbars.sinks.BarUpsert;
+import io.marketbars.sinks.DeadLetterSerializer;
+import io.marketbars.sources.TickDeserializer;
+import io.marketbars.tools.CsvImport;
+import java.util.Arrays;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of the job JAR. {@code run} (the default) builds the real connectors and hands them
+ * to {@link BarsPipeline#define}; {@code migrate} applies the schema; {@code import-csv} loads a
+ * trades CSV into the topic. No processing logic lives here.
+ */
+public final class BarsJob {
+    private static final Logger LOG = LoggerFactory.getLogger(BarsJob.class);
+
+    private BarsJob() {}
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length > 0 && !args[0].startsWith("-") ? args[0] : "run";
+        String[] rest = args.length > 0 && !args[0].startsWith("-") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        switch (command) {
+            case "run":
+                run(JobOptions.fromArgs(rest));
+                break;
+            case "migrate":
+                JobOptions options = JobOptions.fromArgs(rest);
+                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword());
+                LOG.info("Schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
+                break;
+            case "import-csv":
+                System.exit(CsvImport.run(rest));
+                break;
+            default:
+                System.err.println("Unknown command " + command + "; expected run, migrate or import-csv");
+                System.exit(2);
+        }
+    }
+
+    static void run(JobOptions options) throws Exception {
+        LOG.info("Starting with {}", options);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
+        configure(env, options);
+        BarsPipeline.define(env, () -> tradesSource(options), productionSinks(options), options);
+        env.execute("market-bars " + options.tradesTopic + " -> " + BarUpsert.TABLE);
+    }
+
+    /** Restart strategy and checkpointing: the settings exactly-once results depend on. */
+    public static Configuration configuration(JobOptions options) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, java.time.Duration.ofMillis(500));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, java.time.Duration.ofMinutes(1));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, java.time.Duration.ofMinutes(10));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
+        // Fail at job build time if any record type would fall back to Kryo.
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        return conf;
+    }
+
+    public static void configure(StreamExecutionEnvironment env, JobOptions options) {
+        env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        if (options.parallelism > 0) {
+            env.setParallelism(options.parallelism);
+        }
+    }
+
+    public static Source<Tick, ?, ?> tradesSource(JobOptions options) {
+        KafkaSourceBuilder<Tick> builder = KafkaSource.<Tick>builder()
+                .setBootstrapServers(options.bootstrapServers)
+                .setTopics(options.tradesTopic)
+                .setGroupId(options.groupId)
+                .setProperties(options.kafkaClientProperties())
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setDeserializer(new TickDeserializer(options.maxFutureSkew.toMillis()));
+        switch (options.startingOffsets) {
+            case "earliest":
+                builder.setStartingOffsets(OffsetsInitializer.earliest());
+                break;
+            case "latest":
+                builder.setStartingOffsets(OffsetsInitializer.latest());
+                break;
+            default:
+                builder.setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+        }
+        if (options.mode == JobOptions.Mode.REPLAY) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    public static BarsPipeline.Sinks productionSinks(JobOptions options) {
+        return new BarsPipeline.Sinks() {
+            @Override
+            public void bars(DataStream<Bar> bars) {
+                bars.sinkTo(BarUpsert.sink(options)).uid(Uids.OHLCV_SINK).name("Upsert " + BarUpsert.TABLE);
+            }
+
+            @Override
+            public void deadLetters(DataStream<DeadLetter> deadLetters) {
+                deadLetters.sinkTo(deadLetterSink(options)).uid(Uids.DEAD_LETTER_SINK).name("Kafka dead letters");
+            }
+        };
+    }
+
+    public static KafkaSink<DeadLetter> deadLetterSink(JobOptions options) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(options.bootstrapServers)
+                .setKafkaProducerConfig(options.kafkaClientProperties())
+                .setRecordSerializer(new DeadLetterSerializer(options.deadLetterTopic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+}

@@ -1,0 +1,161 @@
+package io.marketbars.config;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.util.ParameterTool;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * Every option of the job, parsed and validated once. Secrets never come from here: the database
+ * password and Kafka credentials are read from the environment (see {@link #dbPassword} and
+ * {@link #kafkaClientProperties}), so they never appear on a command line, in the Web UI's job
+ * configuration, or in {@link #toString()}.
+ */
+public final class JobOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Environment variable holding the database password. */
+    public static final String DB_PASSWORD_ENV = "BARS_DB_PASSWORD";
+    /** Environment variables with this prefix become Kafka client properties (KAFKA_SASL_JAAS_CONFIG). */
+    public static final String KAFKA_ENV_PREFIX = "KAFKA_";
+
+    /** Live: unbounded, bars close on the wall clock when feeds go quiet. Replay: bounded to the offsets at start. */
+    public enum Mode {
+        LIVE,
+        REPLAY
+    }
+
+    public final Mode mode;
+    public final String bootstrapServers;
+    public final String tradesTopic;
+    public final String deadLetterTopic;
+    public final String groupId;
+    public final String startingOffsets;
+
+    public final String dbUrl;
+    public final String dbUser;
+
+    public final Duration outOfOrderness;
+    public final Duration allowedLateness;
+    public final Duration idleTimeout;
+    public final Duration maxFutureSkew;
+    public final Duration maxAheadOfWatermark;
+    public final Duration checkpointInterval;
+
+    public final int sinkBatchSize;
+    public final Duration sinkFlushInterval;
+    public final int sinkMaxRetries;
+    /** 0 means "the cluster's default". */
+    public final int parallelism;
+
+    private final transient Map<String, String> env;
+
+    private JobOptions(ParameterTool p, Map<String, String> env) {
+        this.env = env;
+        this.mode = Mode.valueOf(p.get("mode", "live").toUpperCase());
+        this.bootstrapServers = p.get("bootstrap-servers", "localhost:9092");
+        this.tradesTopic = p.get("trades-topic", "trades");
+        this.deadLetterTopic = p.get("dead-letter-topic", "bars-dead-letter");
+        this.groupId = p.get("group-id", "market-bars");
+        this.startingOffsets = p.get("starting-offsets", mode == Mode.REPLAY ? "earliest" : "committed");
+        this.dbUrl = p.get("db-url", "jdbc:postgresql://localhost:5432/bars");
+        this.dbUser = p.get("db-user", "bars");
+        this.outOfOrderness = duration(p, "out-of-orderness", "2 s");
+        this.allowedLateness = duration(p, "allowed-lateness", "1 min");
+        this.idleTimeout = duration(p, "idle-timeout", "5 s");
+        this.maxFutureSkew = duration(p, "max-future-skew", "10 min");
+        this.maxAheadOfWatermark = duration(p, "max-ahead-of-watermark", "30 d");
+        this.checkpointInterval = duration(p, "checkpoint-interval", "10 s");
+        this.sinkBatchSize = p.getInt("sink-batch-size", 2000);
+        this.sinkFlushInterval = duration(p, "sink-flush-interval", "1 s");
+        this.sinkMaxRetries = p.getInt("sink-max-retries", 3);
+        this.parallelism = p.getInt("parallelism", 0);
+        if (p.has("db-password")) {
+            throw new IllegalArgumentException(
+                    "--db-password is not accepted: command lines are visible to every user of the host. "
+                            + "Set the environment variable " + DB_PASSWORD_ENV + " instead.");
+        }
+        validate();
+    }
+
+    public static JobOptions fromArgs(String[] args) {
+        return new JobOptions(ParameterTool.fromArgs(args), System.getenv());
+    }
+
+    public static JobOptions fromArgs(String[] args, Map<String, String> env) {
+        return new JobOptions(ParameterTool.fromArgs(args), env);
+    }
+
+    private void validate() {
+        if (!"committed".equals(startingOffsets) && !"earliest".equals(startingOffsets)
+                && !"latest".equals(startingOffsets)) {
+            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest");
+        }
+        require(!outOfOrderness.isNegative(), "--out-of-orderness must not be negative");
+        require(!allowedLateness.isNegative(), "--allowed-lateness must not be negative");
+        require(checkpointInterval.toMillis() >= 100, "--checkpoint-interval must be at least 100 ms");
+        require(sinkBatchSize > 0, "--sink-batch-size must be positive");
+        require(sinkFlushInterval.toMillis() > 0, "--sink-flush-interval must be positive");
+        require(maxAheadOfWatermark.toMillis() > 60_000, "--max-ahead-of-watermark must exceed one minute");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static Duration duration(ParameterTool p, String key, String dflt) {
+        try {
+            return TimeUtils.parseDuration(p.get(key, dflt));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The database password from {@value #DB_PASSWORD_ENV}; empty when unset (trust/peer auth). */
+    public String dbPassword() {
+        String v = env == null ? System.getenv(DB_PASSWORD_ENV) : env.get(DB_PASSWORD_ENV);
+        return v == null ? "" : v;
+    }
+
+    /** Kafka client properties from KAFKA_* environment variables, e.g. KAFKA_SECURITY_PROTOCOL. */
+    public Properties kafkaClientProperties() {
+        Properties props = new Properties();
+        Map<String, String> source = env == null ? System.getenv() : env;
+        source.forEach((k, v) -> {
+            if (k.startsWith(KAFKA_ENV_PREFIX) && k.length() > KAFKA_ENV_PREFIX.length()) {
+                props.setProperty(k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.'), v);
+            }
+        });
+        return props;
+    }
+
+    /** The JDBC URL with pgjdbc's batch rewriting switched on (multi-row INSERTs). */
+    public String sinkJdbcUrl() {
+        if (dbUrl.contains("reWriteBatchedInserts")) {
+            return dbUrl;
+        }
+        return dbUrl + (dbUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
+    }
+
+    @Override
+    public String toString() {
+        // Deliberately no password and no Kafka client properties: this string is logged.
+        return "JobOptions{mode=" + mode + ", bootstrapServers=" + bootstrapServers + ", tradesTopic="
+                + tradesTopic + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId
+                + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
+                + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
+                + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
+                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", checkpointInterval=" + checkpointInterval
+                + ", sinkBatchSize=" + sinkBatchSize + ", sinkFlushInterval=" + sinkFlushInterval
+                + ", sinkMaxRetries=" + sinkMaxRetries + ", parallelism=" + parallelism + "}";
+    }
+
+    /** Drops a password that someone put into the URL's query string anyway. */
+    static String redactUrl(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+}

@@ -1,0 +1,48 @@
+package io.marketbars.functions;
+
+import io.marketbars.records.DeadLetter;
+import io.marketbars.records.RejectReason;
+import io.marketbars.records.Tick;
+import io.marketbars.sources.TickJson;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.util.OutputTag;
+
+/** The dead-letter side output shared by every operator that rejects records, and its records. */
+public final class DeadLetters {
+    public static final OutputTag<DeadLetter> TAG =
+            new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+    private DeadLetters() {}
+
+    /** A record the parser rejected: its original key and bytes, untouched. */
+    public static DeadLetter ofRejected(Tick rejected, String sourceTopic) {
+        DeadLetter d = new DeadLetter();
+        d.reason = rejected.rejectReason;
+        d.detail = rejected.rejectDetail;
+        d.sourceTopic = sourceTopic;
+        d.sourcePartition = rejected.partition;
+        d.sourceOffset = rejected.offset;
+        d.sourceTimestamp = rejected.kafkaTimestamp;
+        d.key = rejected.rawKey;
+        d.value = rejected.raw;
+        return d;
+    }
+
+    /**
+     * A tick that parsed but cannot be used (late, out of range). Its canonical JSON stands in for
+     * the original bytes, which remain at the source partition and offset the record names.
+     */
+    public static DeadLetter ofValidTick(Tick tick, RejectReason reason, String detail, String sourceTopic) {
+        DeadLetter d = new DeadLetter();
+        d.reason = reason.name();
+        d.detail = detail;
+        d.sourceTopic = sourceTopic;
+        d.sourcePartition = tick.partition;
+        d.sourceOffset = tick.offset;
+        d.sourceTimestamp = tick.kafkaTimestamp;
+        d.key = tick.symbol.getBytes(StandardCharsets.UTF_8);
+        d.value = TickJson.write(tick);
+        return d;
+    }
+}

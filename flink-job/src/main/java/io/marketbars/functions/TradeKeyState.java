@@ -1,0 +1,73 @@
+package io.marketbars.functions;
+
+import java.math.BigDecimal;
+import java.util.Arrays;
+
+/**
+ * What {@link OrderAndDeduplicate} remembers per symbol: the sequence numbers seen within the
+ * lateness horizon (sorted primitive arrays: a few bytes per tick rather than a boxed map entry),
+ * the last in-order price for the tick rule, its newest event time, and the highest watermark it
+ * has acted on.
+ *
+ * <p>The watermark is kept in state because Flink does not checkpoint watermarks: after a restore
+ * the operator would otherwise see Long.MIN_VALUE and accept ticks it had already dead-lettered as
+ * late, which would rebuild a purged bar from a fraction of its trades.
+ */
+public class TradeKeyState {
+    public long frontier = Long.MIN_VALUE;
+    /** Newest event time (ms) accepted for this symbol. */
+    public long maxTimestamp = Long.MIN_VALUE;
+    public BigDecimal lastPrice;
+    public byte lastMove;
+
+    /** Seen sequence numbers, ascending, valid in [0, seenCount). */
+    public long[] seenSeq = new long[0];
+    /** For each seen seq: the watermark at which it can be forgotten (its bar's cleanup time). */
+    public long[] seenExpiry = new long[0];
+
+    public int seenCount;
+
+    public TradeKeyState() {}
+
+    /** The symbol's own watermark: its newest tick minus the out-of-orderness bound. */
+    long symbolWatermark(long boundMillis) {
+        return maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - boundMillis - 1;
+    }
+
+    /** Records {@code seq}; returns false if it was already there. */
+    boolean markSeen(long seq, long expiry) {
+        int i = Arrays.binarySearch(seenSeq, 0, seenCount, seq);
+        if (i >= 0) {
+            return false;
+        }
+        int at = -i - 1;
+        if (seenCount == seenSeq.length) {
+            int cap = Math.max(8, seenCount + (seenCount >> 1));
+            seenSeq = Arrays.copyOf(seenSeq, cap);
+            seenExpiry = Arrays.copyOf(seenExpiry, cap);
+        }
+        System.arraycopy(seenSeq, at, seenSeq, at + 1, seenCount - at);
+        System.arraycopy(seenExpiry, at, seenExpiry, at + 1, seenCount - at);
+        seenSeq[at] = seq;
+        seenExpiry[at] = expiry;
+        seenCount++;
+        return true;
+    }
+
+    /** Forgets every seq whose bar can no longer change at {@code watermark}. */
+    void expireSeen(long watermark) {
+        int w = 0;
+        for (int r = 0; r < seenCount; r++) {
+            if (seenExpiry[r] > watermark) {
+                seenSeq[w] = seenSeq[r];
+                seenExpiry[w] = seenExpiry[r];
+                w++;
+            }
+        }
+        seenCount = w;
+        if (seenSeq.length > 64 && w < seenSeq.length / 4) {
+            seenSeq = Arrays.copyOf(seenSeq, Math.max(8, w * 2));
+            seenExpiry = Arrays.copyOf(seenExpiry, seenSeq.length);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.marketbars.sinks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.marketbars.config.JobOptions;
+import io.marketbars.records.Bar;
+import io.marketbars.testing.TestServices;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The upsert statement and its per-batch collapsing, against a real PostgreSQL with batch rewriting on. */
+class BarUpsertTest {
+    private static final long BUCKET = 1_733_105_700_000L;
+
+    private JobOptions options;
+
+    @BeforeEach
+    void database() {
+        String url = TestServices.migratedDatabase("upsert");
+        options = JobOptions.fromArgs(new String[] {"--db-url", url, "--db-user", TestServices.postgres().user()}, Map.of());
+    }
+
+    private static Bar bar(String symbol, String open, long trades) {
+        Bar b = new Bar();
+        b.symbol = symbol;
+        b.bucketStartMillis = BUCKET;
+        b.open = new BigDecimal(open);
+        b.high = new BigDecimal("99999.9999");
+        b.low = new BigDecimal("0.0001");
+        b.close = new BigDecimal(open);
+        b.volume = BigDecimal.valueOf(trades);
+        b.turnover = new BigDecimal(open).multiply(BigDecimal.valueOf(trades));
+        b.vwap = new BigDecimal(open);
+        b.tradeCount = trades;
+        b.buyVolume = BigDecimal.ONE;
+        b.sellVolume = BigDecimal.ZERO;
+        b.firstTradeMicros = BUCKET * 1000 + 123_456;
+        b.lastTradeMicros = BUCKET * 1000 + 59_999_999;
+        return b;
+    }
+
+    private SimpleJdbcConnectionProvider plainProvider() {
+        return new SimpleJdbcConnectionProvider(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                .withUrl(options.sinkJdbcUrl()).withDriverName("org.postgresql.Driver").withUsername(options.dbUser).build());
+    }
+
+    private static void write(Connection c, Bar... bars) throws SQLException {
+        c.setAutoCommit(false); // the connector's writer batches in a transaction as well
+        PreparedStatement ps = c.prepareStatement(BarUpsert.SQL);
+        BarUpsert.Statement binder = new BarUpsert.Statement();
+        for (Bar b : bars) {
+            binder.statement(ps, b);
+            ps.addBatch();
+        }
+        ps.executeBatch();
+        c.commit();
+    }
+
+    @Test
+    void withoutCollapsingTwoVersionsInOneRewrittenBatchFail() throws Exception {
+        try (var provider = plainProvider()) {
+            Connection c = provider.getOrEstablishConnection();
+            assertThatThrownBy(() -> write(c, bar("A", "10.10", 1), bar("A", "10.10", 2)))
+                    .hasStackTraceContaining("cannot affect row a second time");
+        }
+    }
+
+    @Test
+    void collapsingKeepsTheNewestVersionPerRowAndStoresExactDecimals() throws Exception {
+        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+            Connection c = provider.getOrEstablishConnection();
+            write(c, bar("A", "10.10", 1), bar("B", "0.00012345", 7), bar("A", "10.10", 2), bar("A", "10.20", 3));
+            try (ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT symbol, open::text, trade_count, first_trade_at FROM ohlcv_1m ORDER BY symbol")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(2)).isEqualTo("10.20");
+                assertThat(rs.getLong(3)).isEqualTo(3);
+                assertThat(rs.getObject(4, java.time.OffsetDateTime.class).getNano()).isEqualTo(123_456_000);
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(2)).isEqualTo("0.00012345");
+                assertThat(rs.next()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void anOlderVersionReplayedAfterARestoreNeverOverwritesANewerOne() throws Exception {
+        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+            Connection c = provider.getOrEstablishConnection();
+            write(c, bar("A", "10.30", 5));
+            write(c, bar("A", "10.10", 4));
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT open::text, trade_count FROM ohlcv_1m")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("10.30");
+                assertThat(rs.getLong(2)).isEqualTo(5);
+            }
+        }
+    }
+}

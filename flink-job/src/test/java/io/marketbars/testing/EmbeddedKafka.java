@@ -1,0 +1,270 @@
+package io.marketbars.testing;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node KRaft Kafka broker inside this JVM, so that tests and the local run need neither Docker nor an
+ * installed Kafka.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final int NODE_ID = 1;
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path logDir;
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Admin admin;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+        this.logDir = logDir;
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        // A Ctrl-C of the local run must not leave a broker's log dir behind.
+        this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    public static EmbeddedKafka start() {
+        // The free ports are picked before Kafka binds them, so another process may win the race: retry.
+        for (int attempt = 1; ; attempt++) {
+            Path logDir = createTempDir();
+            KafkaRaftServer server = null;
+            EmbeddedKafka kafka = null;
+            try {
+                int[] ports = freePorts();
+                int brokerPort = ports[0];
+                int controllerPort = ports[1];
+                KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
+                format(config, logDir);
+                server = new KafkaRaftServer(config, Time.SYSTEM);
+                // Kafka 4.2's startup() returns only once the broker is unfenced: topics can be created at once.
+                server.startup();
+                kafka = new EmbeddedKafka(logDir, server, "127.0.0.1:" + brokerPort);
+                kafka.createOffsetsTopic();
+                return kafka;
+            } catch (RuntimeException e) {
+                if (kafka != null) {
+                    kafka.close();
+                } else {
+                    if (server != null) {
+                        server.shutdown();
+                        server.awaitShutdown();
+                    }
+                    deleteRecursively(logDir);
+                }
+                if (attempt == 3) {
+                    throw e;
+                }
+                LOG.warn("Embedded Kafka failed to start (attempt {}), retrying", attempt, e);
+            }
+        }
+    }
+
+    Path logDir() {
+        return logDir;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** Creates the topic and returns once every partition has a leader, so producers never see it missing. */
+    public void createTopic(String name, int partitions) {
+        try {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (true) {
+                TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+                if (description.partitions().size() == partitions
+                        && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Topic " + name + " has no leaders after " + TIMEOUT);
+                }
+                Thread.sleep(20);
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot create topic " + name, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Properties producerProps() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        // Kafka 4 clients default to linger.ms=5, which makes every synchronous send().get() wait 5 ms.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return props;
+    }
+
+    /** Reads from the earliest offset: tests usually produce before they consume. */
+    public Properties consumerProps(String group) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return props;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // Called from the hook itself (or during JVM exit): nothing to unregister.
+        }
+        admin.close(Duration.ZERO);
+        server.shutdown();
+        server.awaitShutdown();
+        deleteRecursively(logDir);
+    }
+
+    /**
+     * __consumer_offsets is created on the first coordinator lookup, so the first offset commit of every
+     * fresh broker fails with COORDINATOR_NOT_AVAILABLE (a WARN with stack trace in each Flink job): create it now.
+     */
+    private void createOffsetsTopic() {
+        try {
+            admin.listConsumerGroupOffsets("embedded-kafka-warm-up").partitionsToOffsetAndMetadata().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Group coordinator unavailable", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> brokerProperties(Path logDir, int brokerPort, int controllerPort) {
+        return Map.ofEntries(
+                // Combined broker+controller, static single voter: no quorum bootstrapping needed.
+                Map.entry("process.roles", "broker,controller"),
+                Map.entry("node.id", String.valueOf(NODE_ID)),
+                Map.entry("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort),
+                Map.entry("controller.listener.names", "CONTROLLER"),
+                Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort),
+                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort),
+                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("log.dirs", logDir.toString()),
+                // One node: internal topics must not wait for replicas that never come
+                // (otherwise checkpointed Flink jobs hang 30 s when they commit offsets or finish).
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("offsets.topic.num.partitions", "1"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("transaction.state.log.num.partitions", "1"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("share.coordinator.state.topic.num.partitions", "1"),
+                Map.entry("default.replication.factor", "1"),
+                Map.entry("min.insync.replicas", "1"),
+                Map.entry("num.partitions", "1"),
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                // Tests create topics explicitly; a typo must fail instead of creating a topic.
+                Map.entry("auto.create.topics.enable", "false"),
+                // Keep disk and heap small: the local run may produce for hours.
+                Map.entry("log.segment.bytes", String.valueOf(16 * 1024 * 1024)),
+                Map.entry("log.retention.bytes", String.valueOf(128 * 1024 * 1024)),
+                Map.entry("log.retention.check.interval.ms", "60000"),
+                Map.entry("log.index.size.max.bytes", String.valueOf(1024 * 1024)),
+                Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024)),
+                Map.entry("num.network.threads", "2"),
+                Map.entry("num.io.threads", "2"),
+                Map.entry("background.threads", "2"),
+                Map.entry("num.recovery.threads.per.data.dir", "1"),
+                // The log dir is deleted right after: no need to hand leadership over before stopping.
+                Map.entry("controlled.shutdown.enable", "false"),
+                // Fail loudly instead of hanging if the broker cannot come up.
+                Map.entry("server.max.startup.time.ms", String.valueOf(TIMEOUT.toMillis())));
+    }
+
+    /** What `kafka-storage.sh format` does: write meta.properties and the bootstrap metadata checkpoint. */
+    private static void format(KafkaConfig config, Path logDir) {
+        try {
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .setMetadataLogDirectory(config.metadataLogDir())
+                    .addDirectory(logDir.toString())
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot format " + logDir, e);
+        }
+    }
+
+    /** Both sockets are open at once, so the two ports differ. */
+    private static int[] freePorts() {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket a = new ServerSocket(0, 0, loopback); ServerSocket b = new ServerSocket(0, 0, loopback)) {
+            return new int[] {a.getLocalPort(), b.getLocalPort()};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path createTempDir() {
+        try {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            Files.createDirectories(tmp);
+            return Files.createTempDirectory(tmp, "embedded-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("Cannot delete {}", dir, e);
+        }
+    }
+}
