@@ -13,7 +13,9 @@ import io.marketbars.sources.TickDeserializer;
 import io.marketbars.tools.CsvImport;
 import java.util.Arrays;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -75,6 +77,14 @@ public final class BarsJob {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, java.time.Duration.ofMinutes(1));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, java.time.Duration.ofMinutes(10));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
+        if (options.checkpointDir != null) {
+            conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpointDir);
+        }
+        // Kept on cancel, so a cancelled job can still be resumed from its last checkpoint.
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        // One failed checkpoint (a slow file system) is not a reason to restart the job.
+        conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 3);
         // Fail at job build time if any record type would fall back to Kryo.
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         return conf;
@@ -82,6 +92,9 @@ public final class BarsJob {
 
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
         env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // No operator keeps or mutates a record it has passed on, so chained operators may share
+        // objects instead of deep-copying every tick and bar (a third of the CPU without it).
+        env.getConfig().enableObjectReuse();
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }

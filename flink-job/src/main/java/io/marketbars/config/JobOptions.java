@@ -43,6 +43,8 @@ public final class JobOptions implements Serializable {
     public final Duration maxFutureSkew;
     public final Duration maxAheadOfWatermark;
     public final Duration checkpointInterval;
+    /** Durable checkpoint directory (file://, s3://, ...); null leaves it to the cluster's configuration. */
+    public final String checkpointDir;
 
     public final int sinkBatchSize;
     public final Duration sinkFlushInterval;
@@ -68,6 +70,7 @@ public final class JobOptions implements Serializable {
         this.maxFutureSkew = duration(p, "max-future-skew", "10 min");
         this.maxAheadOfWatermark = duration(p, "max-ahead-of-watermark", "30 d");
         this.checkpointInterval = duration(p, "checkpoint-interval", "10 s");
+        this.checkpointDir = p.get("checkpoint-dir", null);
         this.sinkBatchSize = p.getInt("sink-batch-size", 2000);
         this.sinkFlushInterval = duration(p, "sink-flush-interval", "1 s");
         this.sinkMaxRetries = p.getInt("sink-max-retries", 3);
@@ -149,7 +152,7 @@ public final class JobOptions implements Serializable {
                 + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
-                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", checkpointInterval=" + checkpointInterval
+                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir
                 + ", sinkBatchSize=" + sinkBatchSize + ", sinkFlushInterval=" + sinkFlushInterval
                 + ", sinkMaxRetries=" + sinkMaxRetries + ", parallelism=" + parallelism + "}";
     }

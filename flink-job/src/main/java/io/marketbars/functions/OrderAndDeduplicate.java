@@ -3,11 +3,7 @@ package io.marketbars.functions;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
@@ -45,7 +41,6 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     private final String sourceTopic;
 
     private transient ValueState<TradeKeyState> keyState;
-    private transient ListState<Tick> pending;
     private transient Counter duplicates;
     private transient Counter lateAccepted;
     private transient Counter lateDeadLettered;
@@ -62,7 +57,6 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     @Override
     public void open(OpenContext openContext) {
         keyState = getRuntimeContext().getState(new ValueStateDescriptor<>("trade-key-state", TradeKeyState.class));
-        pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending-ticks", Tick.class));
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         duplicates = metrics.counter("duplicates");
         lateAccepted = metrics.counter("lateTicksAccepted");
@@ -102,12 +96,17 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             return;
         }
         s.maxTimestamp = Math.max(s.maxTimestamp, ts);
-        ctx.timerService().registerEventTimeTimer(cleanupTime);
+        if (cleanupTime != s.cleanupTimer) {
+            ctx.timerService().registerEventTimeTimer(cleanupTime);
+            s.cleanupTimer = cleanupTime;
+        }
         if (ts > watermark) {
-            pending.add(tick);
-            // One timer per symbol and second, not per tick; releasing at the end of the second
-            // still happens before the watermark that fires the tick's window.
-            ctx.timerService().registerEventTimeTimer(Math.floorDiv(ts, 1000L) * 1000L + 999L);
+            // One release timer per symbol, at its earliest pending tick: a new one only when
+            // this tick becomes the earliest.
+            if (s.pendingCount == 0 || ts < s.pending[0].tsMillis()) {
+                ctx.timerService().registerEventTimeTimer(ts);
+            }
+            s.addPending(tick);
         } else {
             lateAccepted.inc();
             tick.side = SideClassifier.sideOrQuoteRule(tick);
@@ -126,44 +125,29 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         }
         s.frontier = Math.max(s.frontier, watermark);
 
-        List<Tick> ready = null;
-        List<Tick> rest = null;
-        Iterable<Tick> all = pending.get();
-        if (all != null) {
-            for (Tick t : all) {
-                // Only up to this timer, not up to the watermark: released records carry the
-                // timer's timestamp, and a watermark that jumps ahead must not pull ticks of
-                // later minutes into this minute's window. Timers fire in order, so later
-                // seconds are released by their own timers in the same watermark step.
-                if (t.tsMillis() <= timestamp) {
-                    (ready == null ? ready = new ArrayList<>() : ready).add(t);
-                } else {
-                    (rest == null ? rest = new ArrayList<>() : rest).add(t);
+        int n = s.releasable(watermark);
+        for (int i = 0; i < n; i++) {
+            Tick t = s.pending[i];
+            byte side = SideClassifier.sideOrQuoteRule(t);
+            if (side == Tick.SIDE_UNKNOWN) {
+                side = SideClassifier.tickRule(t.price, s.lastPrice, s.lastMove);
+            }
+            if (s.lastPrice != null) {
+                int c = t.price.compareTo(s.lastPrice);
+                if (c != 0) {
+                    s.lastMove = c > 0 ? Tick.SIDE_BUY : Tick.SIDE_SELL;
                 }
             }
+            s.lastPrice = t.price;
+            t.side = side;
+            // The record carries this timer's timestamp; TickMinuteWindows reads the tick's own.
+            out.collect(t);
         }
-        if (ready != null) {
-            ready.sort(Tick::compareOrder);
-            for (Tick t : ready) {
-                byte side = SideClassifier.sideOrQuoteRule(t);
-                if (side == Tick.SIDE_UNKNOWN) {
-                    side = SideClassifier.tickRule(t.price, s.lastPrice, s.lastMove);
-                }
-                if (s.lastPrice != null) {
-                    int c = t.price.compareTo(s.lastPrice);
-                    if (c != 0) {
-                        s.lastMove = c > 0 ? Tick.SIDE_BUY : Tick.SIDE_SELL;
-                    }
-                }
-                s.lastPrice = t.price;
-                t.side = side;
-                out.collect(t);
-            }
-            if (rest == null) {
-                pending.clear();
-            } else {
-                pending.update(rest);
-            }
+        if (n > 0) {
+            s.dropPending(n);
+        }
+        if (s.pendingCount > 0) {
+            ctx.timerService().registerEventTimeTimer(s.pending[0].tsMillis());
         }
         s.expireSeen(watermark);
         keyState.update(s);

@@ -1,10 +1,12 @@
 package io.marketbars.functions;
 
+import io.marketbars.records.Tick;
 import java.math.BigDecimal;
 import java.util.Arrays;
 
 /**
- * What {@link OrderAndDeduplicate} remembers per symbol: the sequence numbers seen within the
+ * What {@link OrderAndDeduplicate} remembers per symbol, in one state value so each tick costs one
+ * state access: the ticks waiting for the watermark, the sequence numbers seen within the
  * lateness horizon (sorted primitive arrays: a few bytes per tick rather than a boxed map entry),
  * the last in-order price for the tick rule, its newest event time, and the highest watermark it
  * has acted on.
@@ -27,11 +29,50 @@ public class TradeKeyState {
 
     public int seenCount;
 
+    /** Ticks waiting for the watermark, sorted by {@link Tick#compareOrder}, valid in [0, pendingCount). */
+    public Tick[] pending = new Tick[0];
+
+    public int pendingCount;
+    /** The cleanup timer last registered, so a run of ticks in one minute registers it once. */
+    public long cleanupTimer = Long.MIN_VALUE;
+
     public TradeKeyState() {}
 
     /** The symbol's own watermark: its newest tick minus the out-of-orderness bound. */
     long symbolWatermark(long boundMillis) {
         return maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - boundMillis - 1;
+    }
+
+    /** Inserts in order; feeds are mostly in order, so the scan from the end is short. */
+    void addPending(Tick t) {
+        if (pendingCount == pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(4, pendingCount * 2));
+        }
+        int at = pendingCount;
+        while (at > 0 && Tick.compareOrder(pending[at - 1], t) > 0) {
+            at--;
+        }
+        System.arraycopy(pending, at, pending, at + 1, pendingCount - at);
+        pending[at] = t;
+        pendingCount++;
+    }
+
+    /** How many pending ticks, from the front, the watermark has passed. */
+    int releasable(long watermark) {
+        int n = 0;
+        while (n < pendingCount && pending[n].tsMillis() <= watermark) {
+            n++;
+        }
+        return n;
+    }
+
+    void dropPending(int n) {
+        System.arraycopy(pending, n, pending, 0, pendingCount - n);
+        Arrays.fill(pending, pendingCount - n, pendingCount, null);
+        pendingCount -= n;
+        if (pendingCount == 0 && pending.length > 64) {
+            pending = new Tick[0];
+        }
     }
 
     /** Records {@code seq}; returns false if it was already there. */

@@ -6,6 +6,7 @@ import io.marketbars.functions.BarWindowFunction;
 import io.marketbars.functions.DeadLetters;
 import io.marketbars.functions.OrderAndDeduplicate;
 import io.marketbars.functions.RouteRejected;
+import io.marketbars.functions.TickMinuteWindows;
 import io.marketbars.records.Bar;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
@@ -20,7 +21,6 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.OutputTag;
 import java.time.Duration;
 
@@ -96,7 +96,7 @@ public final class BarsPipeline {
 
     /** The 1-minute OHLCV window; its late ticks go to {@link #LATE_FOR_WINDOW}. */
     public static SingleOutputStreamOperator<Bar> ohlcvBars(KeyedStream<Tick, String> ticks, Duration allowedLateness) {
-        return ticks.window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
+        return ticks.window(new TickMinuteWindows())
                 .allowedLateness(allowedLateness)
                 .sideOutputLateData(LATE_FOR_WINDOW)
                 .aggregate(new BarAggregate(), new BarWindowFunction())

@@ -60,6 +60,7 @@ public final class ReplayBenchmark {
                 "--parallelism", Integer.toString(parallelism),
                 "--sink-batch-size", p.get("sink-batch-size", "5000"),
                 "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
+                "--checkpoint-dir", java.nio.file.Files.createTempDirectory("bench-checkpoints").toUri().toString(),
             }, Map.of());
             Configuration conf = BarsJob.configuration(options);
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);

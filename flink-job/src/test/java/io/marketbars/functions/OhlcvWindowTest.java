@@ -78,6 +78,15 @@ class OhlcvWindowTest {
     }
 
     @Test
+    void aTickBelongsToTheMinuteItTradedInWhateverItsRecordTimestamp() throws Exception {
+        Tick early = tick("A").at(MINUTE_0.plusSeconds(30)).build();
+        harness.processElement(new StreamRecord<>(early, ms(MINUTE_1) + 5_000)); // released by a later timer
+        harness.processWatermark(ms(MINUTE_1) - 1);
+        assertThat(harness.extractOutputValues()).singleElement()
+                .satisfies(b -> assertThat(b.bucketStartMillis).isEqualTo(ms(MINUTE_0)));
+    }
+
+    @Test
     void zeroVolumeBarHasNoVwap() throws Exception {
         add(tick("A").qty("0").build());
         harness.processWatermark(ms(MINUTE_1) - 1);

@@ -61,16 +61,17 @@ class OrderAndDeduplicateTest {
     }
 
     @Test
-    void aWatermarkJumpReleasesEachTickWithATimestampInItsOwnMinute() throws Exception {
-        add(tick("A").at(MINUTE_0.plusSeconds(10)).seq(1).build());
-        add(tick("A").at(MINUTE_1.plusSeconds(10)).seq(2).build());
-        add(tick("A").at(MINUTE_1.plusSeconds(59)).seq(3).build());
-        harness.processWatermark(ms(MINUTE_1) + 120_000);
-        assertThat(harness.getOutput().stream()
-                        .filter(o -> o instanceof StreamRecord)
-                        .map(o -> (StreamRecord<?>) o)
-                        .map(r -> Math.floorDiv(r.getTimestamp(), 60_000L) * 60_000L))
-                .containsExactly(ms(MINUTE_0), ms(MINUTE_1), ms(MINUTE_1));
+    void aWatermarkJumpReleasesEverythingItPassedInOrderFromOneTimer() throws Exception {
+        add(tick("A").at(MINUTE_1.plusMillis(500)).seq(2).build());
+        add(tick("A").at(MINUTE_0.plusMillis(59_900)).seq(1).build()); // 0.6 s behind: within the bound
+        add(tick("A").at(MINUTE_1.plusMillis(1_000)).seq(3).build());
+        add(tick("A").at(MINUTE_1.plusMillis(1_500)).seq(4).build());
+        // A cleanup timer per minute, and a release timer only when the earliest pending tick changed.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(4);
+        harness.processWatermark(ms(MINUTE_1) + 1_200);
+        assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 2L, 3L);
+        // Released up to the watermark, from one timer; the next release timer is at seq 4.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(3);
     }
 
     @Test

@@ -59,6 +59,7 @@ public final class LocalRun {
             "--db-url", dbUrl,
             "--db-user", postgres.user(),
             "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
+            "--checkpoint-dir", java.nio.file.Files.createTempDirectory("local-run-checkpoints").toUri().toString(),
             "--out-of-orderness", p.get("out-of-orderness", "2 s"),
             "--allowed-lateness", p.get("allowed-lateness", "1 min"),
             "--parallelism", p.get("parallelism", "2"),

@@ -116,6 +116,7 @@ class OhlcvPipelineIT {
             "--out-of-orderness", "2 s",
             "--allowed-lateness", "1 min",
             "--checkpoint-interval", "200 ms",
+            "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
             "--sink-batch-size", "100",
             "--parallelism", "2",
         }, Map.of());
