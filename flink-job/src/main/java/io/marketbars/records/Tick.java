@@ -1,15 +1,18 @@
 package io.marketbars.records;
 
+import io.marketbars.records.serialization.TickTypeInfo;
 import java.math.BigDecimal;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One trade as read from Kafka: either a valid tick or, when {@link #rejectReason} is set, a
  * record that failed validation and carries its original bytes to the dead-letter topic.
  *
  * <p>Valid and rejected records share one type so that the Kafka source can emit both from one
- * deserializer, which is where per-partition watermarks are generated. A public no-arg
- * constructor and public fields make it a Flink POJO (no Kryo).
+ * deserializer, which is where per-partition watermarks are generated. Flink serializes it with
+ * the explicit {@link io.marketbars.records.serialization.TickSerializer} (no Kryo, no reflection).
  */
+@TypeInfo(TickTypeInfo.Factory.class)
 public class Tick {
     /** Side values: {@code 0} unknown, {@code 1} buyer-initiated, {@code 2} seller-initiated. */
     public static final byte SIDE_UNKNOWN = 0;

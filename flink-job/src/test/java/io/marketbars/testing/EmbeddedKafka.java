@@ -108,8 +108,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (true) {
-                TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
-                if (description.partitions().size() == partitions
+                TopicDescription description = describeIfKnown(name);
+                if (description != null && description.partitions().size() == partitions
                         && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
                     return;
                 }
@@ -123,6 +123,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Null while the broker's metadata does not know the new topic yet (it answers "unknown topic"). */
+    private TopicDescription describeIfKnown(String name) throws InterruptedException, ExecutionException {
+        try {
+            return admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return null;
+            }
+            throw e;
         }
     }
 
