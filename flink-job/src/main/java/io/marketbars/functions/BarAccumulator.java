@@ -3,10 +3,15 @@ package io.marketbars.functions;
 import java.math.BigDecimal;
 
 /**
- * The running state of one bar. Open and close are kept with their full ordering key so that the
- * result does not depend on the order ticks are added in (late ticks arrive after later ones).
+ * The running state of one bar, and also a partial bar: {@link CombineRuns} folds each run of
+ * released ticks of one symbol and minute into one of these, and the window merges them. Open and
+ * close are kept with their full ordering key so that the result does not depend on the order
+ * parts arrive in (late ticks arrive after later ones).
  */
 public class BarAccumulator {
+    /** Set on parts (the window knows its key); used to route a part that reached a purged window. */
+    public String symbol;
+
     public long openTs = Long.MAX_VALUE;
     public long openSeq;
     public int openPartition;

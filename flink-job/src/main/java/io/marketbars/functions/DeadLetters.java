@@ -30,6 +30,24 @@ public final class DeadLetters {
     }
 
     /**
+     * A partial bar that reached its window after the window was purged. {@link OrderAndDeduplicate}
+     * dead-letters late ticks before this can happen, so this is a safety net: it names the first
+     * trade's coordinates, where the original record can be found.
+     */
+    public static DeadLetter ofLatePart(BarAccumulator part, String sourceTopic) {
+        DeadLetter d = new DeadLetter();
+        d.reason = RejectReason.LATE_BEYOND_ALLOWED_LATENESS.name();
+        d.detail = part.tradeCount + " trade(s) arrived after their window was purged";
+        d.sourceTopic = sourceTopic;
+        d.sourcePartition = part.openPartition;
+        d.sourceOffset = part.openOffset;
+        d.key = part.symbol.getBytes(StandardCharsets.UTF_8);
+        d.value = ("{\"symbol\":\"" + part.symbol + "\",\"first_trade_micros\":" + part.openTs
+                + ",\"trades\":" + part.tradeCount + "}").getBytes(StandardCharsets.UTF_8);
+        return d;
+    }
+
+    /**
      * A tick that parsed but cannot be used (late, out of range). Its canonical JSON stands in for
      * the original bytes, which remain at the source partition and offset the record names.
      */

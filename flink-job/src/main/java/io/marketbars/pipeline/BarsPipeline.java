@@ -6,10 +6,11 @@ import io.marketbars.functions.BarWindowFunction;
 import io.marketbars.functions.DeadLetters;
 import io.marketbars.functions.OrderAndDeduplicate;
 import io.marketbars.functions.RouteRejected;
-import io.marketbars.functions.TickMinuteWindows;
+import io.marketbars.functions.BarAccumulator;
+import io.marketbars.functions.BarMinuteWindows;
+import io.marketbars.functions.CombineRuns;
 import io.marketbars.records.Bar;
 import io.marketbars.records.DeadLetter;
-import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
 import io.marketbars.sources.TickWatermarks;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -32,6 +33,7 @@ import java.time.Duration;
  * Kafka trades -> parse (in the source) -> watermarks per partition
  *   -> route rejected ------------------------------------------------> dead-letter topic
  *   -> keyBy symbol -> order + deduplicate -- late / out of range ----> dead-letter topic
+ *   -> combine each released run of one symbol and minute into a partial bar
  *   -> 1-minute event-time window (AggregateFunction + window function, allowed lateness)
  *   -> upsert ohlcv_1m (JDBC, batched, idempotent)
  * </pre>
@@ -51,7 +53,8 @@ public final class BarsPipeline {
     }
 
     /** Ticks the window itself found late; see {@link #define} for why this stays empty. */
-    public static final OutputTag<Tick> LATE_FOR_WINDOW = new OutputTag<>("late-for-window", TypeInformation.of(Tick.class));
+    public static final OutputTag<BarAccumulator> LATE_FOR_WINDOW =
+            new OutputTag<>("late-for-window", TypeInformation.of(BarAccumulator.class));
 
     private BarsPipeline() {}
 
@@ -74,9 +77,13 @@ public final class BarsPipeline {
                 .uid(Uids.ORDER_AND_DEDUPLICATE)
                 .name("Deduplicate and order");
 
+        SingleOutputStreamOperator<BarAccumulator> parts = ordered
+                .transform("Combine runs", TypeInformation.of(BarAccumulator.class), new CombineRuns())
+                .uid(Uids.COMBINE_RUNS);
+
         // Still partitioned by symbol: reinterpret instead of a second network shuffle.
         SingleOutputStreamOperator<Bar> bars =
-                ohlcvBars(DataStreamUtils.reinterpretAsKeyedStream(ordered, bySymbol), options.allowedLateness);
+                ohlcvBars(DataStreamUtils.reinterpretAsKeyedStream(parts, new PartSymbol()), options.allowedLateness);
 
         sinks.bars(bars);
 
@@ -84,8 +91,7 @@ public final class BarsPipeline {
         // upstream (it cannot by construction); it is wired so nothing could vanish silently.
         String topic = options.tradesTopic;
         DataStream<DeadLetter> lateAtWindow = bars.getSideOutput(LATE_FOR_WINDOW)
-                .map(t -> DeadLetters.ofValidTick(t, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
-                        "arrived after its window was purged", topic))
+                .map(part -> DeadLetters.ofLatePart(part, topic))
                 .returns(DeadLetter.class)
                 .uid(Uids.LATE_TO_DEAD_LETTER)
                 .name("Late at window to dead letter");
@@ -95,13 +101,24 @@ public final class BarsPipeline {
     }
 
     /** The 1-minute OHLCV window; its late ticks go to {@link #LATE_FOR_WINDOW}. */
-    public static SingleOutputStreamOperator<Bar> ohlcvBars(KeyedStream<Tick, String> ticks, Duration allowedLateness) {
-        return ticks.window(new TickMinuteWindows())
+    public static SingleOutputStreamOperator<Bar> ohlcvBars(
+            KeyedStream<BarAccumulator, String> parts, Duration allowedLateness) {
+        return parts.window(new BarMinuteWindows())
                 .allowedLateness(allowedLateness)
                 .sideOutputLateData(LATE_FOR_WINDOW)
                 .aggregate(new BarAggregate(), new BarWindowFunction())
                 .uid(Uids.OHLCV_WINDOW)
                 .name("OHLCV 1m");
+    }
+
+    /** The key of a partial bar: the same symbol, so the same key group, as its ticks. */
+    public static final class PartSymbol implements KeySelector<BarAccumulator, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(BarAccumulator part) {
+            return part.symbol;
+        }
     }
 
     /** A named class, not a lambda, so the key selector's type is known without reflection tricks. */

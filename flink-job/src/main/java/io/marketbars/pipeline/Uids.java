@@ -8,6 +8,7 @@ public final class Uids {
     public static final String TRADES_SOURCE = "kafka-trades-source";
     public static final String ROUTE_REJECTED = "route-rejected-trades";
     public static final String ORDER_AND_DEDUPLICATE = "order-and-deduplicate-trades";
+    public static final String COMBINE_RUNS = "combine-runs-into-partial-bars";
     public static final String OHLCV_WINDOW = "ohlcv-1m-window";
     public static final String OHLCV_SINK = "ohlcv-1m-jdbc-sink";
     public static final String LATE_TO_DEAD_LETTER = "ohlcv-late-to-dead-letter";

@@ -26,15 +26,16 @@ import org.junit.jupiter.api.Test;
 class OhlcvWindowTest {
     private static final Duration LATENESS = Duration.ofMinutes(1);
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Tick, Bar> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, BarAccumulator, Bar> harness;
 
     @BeforeEach
     @SuppressWarnings("unchecked")
     void open() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        var ticks = env.fromData(TypeInformation.of(Tick.class), new Tick()).keyBy(t -> t.symbol, Types.STRING);
-        var transformation = (OneInputTransformation<Tick, Bar>) BarsPipeline.ohlcvBars(ticks, LATENESS).getTransformation();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(transformation.getOperatorFactory(), t -> t.symbol, Types.STRING);
+        var parts = env.fromData(TypeInformation.of(BarAccumulator.class), new BarAccumulator())
+                .keyBy(p -> p.symbol, Types.STRING);
+        var transformation = (OneInputTransformation<BarAccumulator, Bar>) BarsPipeline.ohlcvBars(parts, LATENESS).getTransformation();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(transformation.getOperatorFactory(), p -> p.symbol, Types.STRING);
         harness.open();
     }
 
@@ -43,8 +44,18 @@ class OhlcvWindowTest {
         harness.close();
     }
 
+    /** Each tick as its own one-trade part, the smallest run CombineRuns emits. */
     private void add(Tick t) throws Exception {
-        harness.processElement(new StreamRecord<>(t, t.tsMillis()));
+        harness.processElement(new StreamRecord<>(part(t), t.tsMillis()));
+    }
+
+    static BarAccumulator part(Tick... ticks) {
+        BarAccumulator p = new BarAccumulator();
+        p.symbol = ticks[0].symbol;
+        for (Tick t : ticks) {
+            BarAggregate.addTick(p, t);
+        }
+        return p;
     }
 
     @Test
@@ -78,12 +89,29 @@ class OhlcvWindowTest {
     }
 
     @Test
-    void aTickBelongsToTheMinuteItTradedInWhateverItsRecordTimestamp() throws Exception {
+    void aPartBelongsToTheMinuteItTradedInWhateverItsRecordTimestamp() throws Exception {
         Tick early = tick("A").at(MINUTE_0.plusSeconds(30)).build();
-        harness.processElement(new StreamRecord<>(early, ms(MINUTE_1) + 5_000)); // released by a later timer
+        harness.processElement(new StreamRecord<>(part(early), ms(MINUTE_1) + 5_000)); // released by a later timer
         harness.processWatermark(ms(MINUTE_1) - 1);
         assertThat(harness.extractOutputValues()).singleElement()
                 .satisfies(b -> assertThat(b.bucketStartMillis).isEqualTo(ms(MINUTE_0)));
+    }
+
+    @Test
+    void partsMergeToTheSameBarAsSingleTicks() throws Exception {
+        Tick a = tick("A").at(MINUTE_0.plusSeconds(1)).seq(1).price("10").qty("1").buy().build();
+        Tick b = tick("A").at(MINUTE_0.plusSeconds(2)).seq(2).price("12").qty("2").sell().build();
+        Tick c = tick("A").at(MINUTE_0.plusSeconds(3)).seq(3).price("11").qty("3").build();
+        harness.processElement(new StreamRecord<>(part(b, c), 0L));
+        harness.processElement(new StreamRecord<>(part(a), 0L)); // the earlier trade comes last
+        harness.processWatermark(ms(MINUTE_1) - 1);
+        Bar bar = harness.extractOutputValues().get(0);
+        assertThat(bar.open).isEqualTo(new BigDecimal("10"));
+        assertThat(bar.close).isEqualTo(new BigDecimal("11"));
+        assertThat(bar.tradeCount).isEqualTo(3);
+        assertThat(bar.turnover).isEqualByComparingTo("67");
+        assertThat(bar.buyVolume).isEqualByComparingTo("1");
+        assertThat(bar.sellVolume).isEqualByComparingTo("2");
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.marketbars.functions;
 
-import io.marketbars.records.Tick;
 import java.util.Collection;
 import java.util.Collections;
 import org.apache.flink.api.common.ExecutionConfig;
@@ -11,24 +10,25 @@ import org.apache.flink.streaming.api.windowing.triggers.Trigger;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 
 /**
- * Tumbling 1-minute event-time windows assigned from the tick's own timestamp rather than the
- * stream record's. {@link OrderAndDeduplicate} releases many seconds of ticks from one timer when
- * the watermark jumps (a replay, a catch-up); those records all carry that timer's timestamp, but
- * each still belongs to the minute it traded in.
+ * Tumbling 1-minute event-time windows assigned from the partial bar's own trade time rather than
+ * the stream record's timestamp. {@link OrderAndDeduplicate} releases many seconds of ticks from
+ * one timer when the watermark jumps (a replay, a catch-up); those records all carry that timer's
+ * timestamp, but each part still belongs to the minute it traded in ({@link CombineRuns} never
+ * lets a part span two minutes).
  */
-public final class TickMinuteWindows extends WindowAssigner<Tick, TimeWindow> {
+public final class BarMinuteWindows extends WindowAssigner<BarAccumulator, TimeWindow> {
     private static final long serialVersionUID = 1L;
     private static final long MINUTE = 60_000L;
 
     @Override
-    public Collection<TimeWindow> assignWindows(Tick tick, long recordTimestamp, WindowAssignerContext context) {
-        long start = Math.floorDiv(tick.tsMillis(), MINUTE) * MINUTE;
+    public Collection<TimeWindow> assignWindows(BarAccumulator part, long recordTimestamp, WindowAssignerContext context) {
+        long start = Math.floorDiv(Math.floorDiv(part.openTs, 1000L), MINUTE) * MINUTE;
         return Collections.singletonList(new TimeWindow(start, start + MINUTE));
     }
 
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public Trigger<Tick, TimeWindow> getDefaultTrigger() {
+    public Trigger<BarAccumulator, TimeWindow> getDefaultTrigger() {
         return (Trigger) EventTimeTrigger.create();
     }
 
@@ -44,6 +44,6 @@ public final class TickMinuteWindows extends WindowAssigner<Tick, TimeWindow> {
 
     @Override
     public String toString() {
-        return "TickMinuteWindows(1 min)";
+        return "BarMinuteWindows(1 min)";
     }
 }
