@@ -124,17 +124,35 @@ public final class JobOptions implements Serializable {
         return v == null ? "" : v;
     }
 
-    /** Kafka client properties from KAFKA_* environment variables, e.g. KAFKA_SECURITY_PROTOCOL. */
+    /**
+     * Kafka client properties from KAFKA_* environment variables, e.g. KAFKA_SECURITY_PROTOCOL.
+     * Only real client settings pass (not KAFKA_HEAP_OPTS and the like), and never the ones the
+     * options own: bootstrap servers, group id and (de)serializers.
+     */
     public Properties kafkaClientProperties() {
         Properties props = new Properties();
         Map<String, String> source = env == null ? System.getenv() : env;
         source.forEach((k, v) -> {
             if (k.startsWith(KAFKA_ENV_PREFIX) && k.length() > KAFKA_ENV_PREFIX.length()) {
-                props.setProperty(k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.'), v);
+                String name = k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.');
+                if (KAFKA_CLIENT_SETTINGS.contains(name) && !KAFKA_OWNED_BY_OPTIONS.contains(name)) {
+                    props.setProperty(name, v);
+                }
             }
         });
         return props;
     }
+
+    private static final java.util.Set<String> KAFKA_CLIENT_SETTINGS = new java.util.HashSet<>();
+
+    static {
+        KAFKA_CLIENT_SETTINGS.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        KAFKA_CLIENT_SETTINGS.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+    }
+
+    private static final java.util.Set<String> KAFKA_OWNED_BY_OPTIONS = java.util.Set.of(
+            "bootstrap.servers", "group.id", "key.deserializer", "value.deserializer", "key.serializer",
+            "value.serializer");
 
     /** The JDBC URL with pgjdbc's batch rewriting switched on (multi-row INSERTs). */
     public String sinkJdbcUrl() {

@@ -172,6 +172,8 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
             } finally {
                 rows.clear();
                 added = 0;
+                // A setter that threw half-way must not leave a partial row for the retry.
+                target.clearBatch();
             }
         }
     }

@@ -1,0 +1,42 @@
+package io.marketbars.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JobOptionsTest {
+    @Test
+    void passwordComesFromTheEnvironmentAndNeverShowsInToString() {
+        JobOptions o = JobOptions.fromArgs(new String[] {"--db-url", "jdbc:postgresql://db/bars?password=leaked"},
+                Map.of(JobOptions.DB_PASSWORD_ENV, "s3cret", "KAFKA_SASL_JAAS_CONFIG", "secret-jaas"));
+        assertThat(o.dbPassword()).isEqualTo("s3cret");
+        assertThat(o.toString()).doesNotContain("s3cret").doesNotContain("leaked").doesNotContain("secret-jaas");
+    }
+
+    @Test
+    void aPasswordOnTheCommandLineIsRefused() {
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--db-password", "x"}, Map.of()))
+                .hasMessageContaining(JobOptions.DB_PASSWORD_ENV);
+    }
+
+    @Test
+    void onlyRealKafkaClientSettingsComeFromTheEnvironment() {
+        JobOptions o = JobOptions.fromArgs(new String[0], Map.of(
+                "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SASL_JAAS_CONFIG", "jaas",
+                "KAFKA_HEAP_OPTS", "-Xmx1g",
+                "KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092",
+                "KAFKA_GROUP_ID", "other"));
+        assertThat(o.kafkaClientProperties()).containsOnlyKeys("security.protocol", "sasl.jaas.config");
+    }
+
+    @Test
+    void badValuesFailWithTheOptionName() {
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--allowed-lateness", "soon"}, Map.of()))
+                .hasMessageContaining("--allowed-lateness");
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--mode", "batch"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
