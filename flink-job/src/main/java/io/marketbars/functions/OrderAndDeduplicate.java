@@ -3,6 +3,7 @@ package io.marketbars.functions;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
+import io.marketbars.sources.ClockJumps;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -38,6 +39,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     private final long boundMillis;
     private final long allowedLatenessMillis;
     private final long maxAheadMillis;
+    private final long maxClockJumpMillis;
     private final String sourceTopic;
 
     private transient ValueState<TradeKeyState> keyState;
@@ -47,7 +49,9 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     private transient Counter outOfRange;
     private transient volatile long lastWatermark;
 
-    public OrderAndDeduplicate(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, String sourceTopic) {
+    public OrderAndDeduplicate(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
+            String sourceTopic) {
+        this.maxClockJumpMillis = maxClockJumpMillis;
         this.boundMillis = boundMillis;
         this.allowedLatenessMillis = allowedLatenessMillis;
         this.maxAheadMillis = maxAheadMillis;
@@ -95,7 +99,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             duplicates.inc();
             return;
         }
-        s.maxTimestamp = Math.max(s.maxTimestamp, ts);
+        advanceSymbolClock(s, tick, ctx);
         if (cleanupTime != s.cleanupTimer) {
             ctx.timerService().registerEventTimeTimer(cleanupTime);
             s.cleanupTimer = cleanupTime;
@@ -151,6 +155,28 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         }
         s.expireSeen(watermark);
         keyState.update(s);
+    }
+
+    /**
+     * Moves the symbol's clock by {@code tick} unless it jumped more than max-clock-jump ahead;
+     * such a tick waits for the next one: ahead too confirms it, back near the old clock proves it
+     * a bad clock, and it goes to the dead-letter output instead of into a bar minutes away.
+     */
+    private void advanceSymbolClock(TradeKeyState s, Tick tick, Context ctx) {
+        long ts = tick.tsMillis();
+        if (ClockJumps.refutes(s.maxTimestamp, s.suspectTs, ts, maxClockJumpMillis)) {
+            Tick bad = s.removePending(s.suspectPartition, s.suspectOffset);
+            if (bad != null) {
+                outOfRange.inc();
+                ctx.output(DeadLetters.TAG, deadLetter(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "jumped more than max-clock-jump ahead of the symbol's clock and the next tick did not follow"));
+            }
+        }
+        long max = ClockJumps.advance(s.maxTimestamp, s.suspectTs, ts, maxClockJumpMillis);
+        s.suspectTs = ClockJumps.suspectAfter(max, ts, maxClockJumpMillis);
+        s.suspectPartition = tick.partition;
+        s.suspectOffset = tick.offset;
+        s.maxTimestamp = max;
     }
 
     private DeadLetter deadLetter(Tick tick, RejectReason reason, String detail) {

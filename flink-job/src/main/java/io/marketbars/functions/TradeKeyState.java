@@ -17,8 +17,13 @@ import java.util.Arrays;
  */
 public class TradeKeyState {
     public long frontier = Long.MIN_VALUE;
-    /** Newest event time (ms) accepted for this symbol. */
+    /** Newest trusted event time (ms) of this symbol; see {@link io.marketbars.sources.ClockJumps}. */
     public long maxTimestamp = Long.MIN_VALUE;
+    /** A tick that jumped ahead and is not confirmed yet (its ts, partition, offset), or MIN_VALUE. */
+    public long suspectTs = Long.MIN_VALUE;
+
+    public int suspectPartition;
+    public long suspectOffset;
     public BigDecimal lastPrice;
     public byte lastMove;
 
@@ -64,6 +69,19 @@ public class TradeKeyState {
             n++;
         }
         return n;
+    }
+
+    /** Takes the pending tick at (partition, offset) out; null if it was already released. */
+    Tick removePending(int partition, long offset) {
+        for (int i = 0; i < pendingCount; i++) {
+            Tick t = pending[i];
+            if (t.partition == partition && t.offset == offset) {
+                System.arraycopy(pending, i + 1, pending, i, pendingCount - i - 1);
+                pending[--pendingCount] = null;
+                return t;
+            }
+        }
+        return null;
     }
 
     void dropPending(int n) {

@@ -60,7 +60,7 @@ public final class BarsPipeline {
 
     public static void define(StreamExecutionEnvironment env, Sources sources, Sinks sinks, JobOptions options) {
         WatermarkStrategy<Tick> watermarks = TickWatermarks.strategy(
-                options.outOfOrderness, options.maxAheadOfWatermark, options.idleTimeout,
+                options.outOfOrderness, options.maxClockJump, options.idleTimeout,
                 options.mode == JobOptions.Mode.LIVE);
 
         SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), watermarks, "Kafka trades")
@@ -73,7 +73,8 @@ public final class BarsPipeline {
         SingleOutputStreamOperator<Tick> ordered = ticks
                 .keyBy(bySymbol)
                 .process(new OrderAndDeduplicate(options.outOfOrderness.toMillis(),
-                        options.allowedLateness.toMillis(), options.maxAheadOfWatermark.toMillis(), options.tradesTopic))
+                        options.allowedLateness.toMillis(), options.maxAheadOfWatermark.toMillis(),
+                        options.maxClockJump.toMillis(), options.tradesTopic))
                 .uid(Uids.ORDER_AND_DEDUPLICATE)
                 .name("Deduplicate and order");
 

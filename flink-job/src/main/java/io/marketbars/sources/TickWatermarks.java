@@ -11,13 +11,16 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  * Per-partition event-time watermarks with bounded out-of-orderness, hardened for market feeds.
  *
  * <ul>
- *   <li>Rejected records and ticks absurdly far ahead of the partition's progress do not move the
- *       watermark, so one bad timestamp cannot make every following tick late.
- *   <li>Live mode: once a partition goes quiet, its watermark keeps moving with the wall clock
- *       from its last tick. Flink's idleness alone cannot close the last bar before a lunch
- *       break: when every partition is idle the watermark stops. Here it moves on, so a bar is
- *       final about (out-of-orderness + sink flush) after its minute ends. A partition that never
- *       saw a tick is marked idle so it does not hold the others back.
+ *   <li>Rejected records do not move the watermark, and neither does a tick that jumps more than
+ *       {@code maxClockJump} ahead of the partition until the next tick confirms the jump (a new
+ *       session does; a single bad clock does not), so one wrong timestamp cannot make every
+ *       following tick late.
+ *   <li>Live mode: once a partition has been quiet for {@code idleTimeout}, its watermark moves on
+ *       with the wall clock. Flink's idleness alone cannot close the last bar before a lunch break:
+ *       when every partition is idle the watermark stops. Waiting for the idle timeout first means
+ *       a short stall of the reader (backpressure) does not push the watermark past unread ticks.
+ *       A partition that has seen no tick since the job started follows the wall clock too, so a
+ *       job restored during a quiet period still closes its bars.
  *   <li>Replay mode: no wall clock and no idleness, so the result depends only on the topic's
  *       content; the bounded source emits the final watermark at the end of input.
  * </ul>
@@ -25,19 +28,18 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 public final class TickWatermarks implements WatermarkGenerator<Tick> {
 
     private final long boundMillis;
-    private final long maxAheadMillis;
+    private final long maxClockJumpMillis;
     private final long idleTimeoutMillis;
     private final boolean live;
 
     private long maxTimestamp = Long.MIN_VALUE;
-    private long lastEventNanos;
+    private long suspect = Long.MIN_VALUE;
+    private long lastEventNanos = System.nanoTime();
     private long lastEmitted = Long.MIN_VALUE;
-    private final long createdNanos = System.nanoTime();
-    private boolean idle;
 
-    TickWatermarks(Duration bound, Duration maxAhead, Duration idleTimeout, boolean live) {
+    TickWatermarks(Duration bound, Duration maxClockJump, Duration idleTimeout, boolean live) {
         this.boundMillis = bound.toMillis();
-        this.maxAheadMillis = maxAhead.toMillis();
+        this.maxClockJumpMillis = maxClockJump.toMillis();
         this.idleTimeoutMillis = idleTimeout.toMillis();
         this.live = live;
     }
@@ -49,8 +51,8 @@ public final class TickWatermarks implements WatermarkGenerator<Tick> {
      * it: see {@code OrderAndDeduplicate} for the per-symbol watermark that makes it deterministic.
      */
     public static WatermarkStrategy<Tick> strategy(
-            Duration bound, Duration maxAhead, Duration idleTimeout, boolean live) {
-        return WatermarkStrategy.<Tick>forGenerator(ctx -> new TickWatermarks(bound, maxAhead, idleTimeout, live))
+            Duration bound, Duration maxClockJump, Duration idleTimeout, boolean live) {
+        return WatermarkStrategy.<Tick>forGenerator(ctx -> new TickWatermarks(bound, maxClockJump, idleTimeout, live))
                 .withTimestampAssigner((tick, kafkaTs) -> tick.isRejected() ? kafkaTs : tick.tsMillis());
     }
 
@@ -59,31 +61,29 @@ public final class TickWatermarks implements WatermarkGenerator<Tick> {
         if (tick.isRejected()) {
             return;
         }
-        if (maxTimestamp != Long.MIN_VALUE && eventTimestamp - maxTimestamp > maxAheadMillis) {
-            return; // rejected downstream as TIMESTAMP_OUT_OF_RANGE
-        }
-        if (eventTimestamp > maxTimestamp) {
-            maxTimestamp = eventTimestamp;
-        }
         lastEventNanos = System.nanoTime();
-        if (idle) {
-            idle = false;
-            output.markActive();
-        }
+        maxTimestamp = ClockJumps.advance(maxTimestamp, suspect, eventTimestamp, maxClockJumpMillis);
+        suspect = ClockJumps.suspectAfter(maxTimestamp, eventTimestamp, maxClockJumpMillis);
     }
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        if (maxTimestamp == Long.MIN_VALUE) {
-            if (live && !idle && (System.nanoTime() - createdNanos) / 1_000_000L >= idleTimeoutMillis) {
-                idle = true;
-                output.markIdle();
-            }
-            return;
-        }
-        long wm = maxTimestamp - boundMillis - 1;
+        long wm;
         if (live) {
-            wm += Math.max(0, (System.nanoTime() - lastEventNanos) / 1_000_000L);
+            long quietMillis = (System.nanoTime() - lastEventNanos) / 1_000_000L;
+            if (maxTimestamp == Long.MIN_VALUE) {
+                if (quietMillis < idleTimeoutMillis) {
+                    return;
+                }
+                wm = System.currentTimeMillis() - boundMillis - idleTimeoutMillis;
+            } else {
+                wm = maxTimestamp - boundMillis - 1 + Math.max(0, quietMillis - idleTimeoutMillis);
+            }
+        } else {
+            if (maxTimestamp == Long.MIN_VALUE) {
+                return;
+            }
+            wm = maxTimestamp - boundMillis - 1;
         }
         if (wm > lastEmitted) {
             lastEmitted = wm;

@@ -22,13 +22,14 @@ import org.junit.jupiter.api.Test;
 class OrderAndDeduplicateTest {
     private static final long BOUND = 2_000L;
     private static final long LATENESS = 60_000L;
+    private static final long JUMP = 300_000L;
 
     private KeyedOneInputStreamOperatorTestHarness<String, Tick, Tick> harness;
 
     @BeforeEach
     void open() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, "trades"), t -> t.symbol, Types.STRING);
+                new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, "trades"), t -> t.symbol, Types.STRING);
     }
 
     @AfterEach
@@ -157,6 +158,43 @@ class OrderAndDeduplicateTest {
     }
 
     @Test
+    void oneTickWithABadClockDoesNotMakeTheFollowingTicksLate() throws Exception {
+        add(tick("A").at(MINUTE_0).seq(1).build());
+        add(tick("A").at(MINUTE_0.plusSeconds(600)).seq(2).offset(0, 9).build()); // 10 min ahead
+        for (int i = 3; i < 10; i++) {
+            add(tick("A").at(MINUTE_0.plusSeconds(i)).seq(i).build());
+        }
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason).isEqualTo("TIMESTAMP_OUT_OF_RANGE");
+            assertThat(d.sourceOffset).isEqualTo(9L);
+        });
+        harness.processWatermark(ms(MINUTE_1) + 600_000);
+        assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    }
+
+    @Test
+    void aNewSessionHoursLaterIsConfirmedByItsSecondTick() throws Exception {
+        add(tick("A").at(MINUTE_0).seq(1).build());
+        add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600)).seq(2).build());
+        add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600 + 1)).seq(3).build());
+        // Within the bound of the new clock: sorted in, not late.
+        add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600).minusMillis(500)).seq(4).sell().build());
+        assertThat(deadLetters()).isEmpty();
+        harness.processWatermark(ms(MINUTE_0) + 18 * 3_600_000L + 5_000);
+        assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 4L, 2L, 3L);
+    }
+
+    @Test
+    void anIlliquidSymbolsTradesAfterAGapAreAllKept() throws Exception {
+        add(tick("A").at(MINUTE_0).seq(1).build());
+        add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600)).seq(2).build());
+        add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600 + 1800)).seq(3).build()); // 30 min later: still ahead
+        harness.processWatermark(ms(MINUTE_0) + 19 * 3_600_000L);
+        assertThat(deadLetters()).isEmpty();
+        assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
     void timestampFarAheadOfTheWatermarkIsDeadLettered() throws Exception {
         harness.processWatermark(ms(MINUTE_0));
         add(tick("A").at(MINUTE_0.plusSeconds(31L * 24 * 3600)).seq(1).build());
@@ -189,7 +227,7 @@ class OrderAndDeduplicateTest {
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(
-                        new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, "trades")),
+                        new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, "trades")),
                 t -> t.symbol, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
