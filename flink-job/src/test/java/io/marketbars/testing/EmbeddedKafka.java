@@ -149,6 +149,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         return props;
     }
 
+    /**
+     * Reads a topic from the start until {@code expected} records arrived (30 s at most), then
+     * half a second more so that a test also sees records beyond the ones it expected.
+     */
+    public List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> consume(String topic, long expected) {
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+                consumerProps("consume-" + java.util.UUID.randomUUID()))) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+        }
+        return records;
+    }
+
     /** Reads from the earliest offset: tests usually produce before they consume. */
     public Properties consumerProps(String group) {
         Properties props = new Properties();
