@@ -2,6 +2,7 @@ package io.marketbars.sources;
 
 import io.marketbars.records.Tick;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -32,16 +33,28 @@ public final class TickWatermarks implements WatermarkGenerator<Tick> {
     private final long idleTimeoutMillis;
     private final boolean live;
 
+    /** Wall clock (epoch ms) and a monotonic clock (ns); replaceable so tests need not sleep. */
+    private final LongSupplier wallClockMillis;
+    private final LongSupplier monotonicNanos;
+
     private long maxTimestamp = Long.MIN_VALUE;
     private long suspect = Long.MIN_VALUE;
-    private long lastEventNanos = System.nanoTime();
+    private long lastEventNanos;
     private long lastEmitted = Long.MIN_VALUE;
 
     TickWatermarks(Duration bound, Duration maxClockJump, Duration idleTimeout, boolean live) {
+        this(bound, maxClockJump, idleTimeout, live, System::currentTimeMillis, System::nanoTime);
+    }
+
+    TickWatermarks(Duration bound, Duration maxClockJump, Duration idleTimeout, boolean live,
+            LongSupplier wallClockMillis, LongSupplier monotonicNanos) {
         this.boundMillis = bound.toMillis();
         this.maxClockJumpMillis = maxClockJump.toMillis();
         this.idleTimeoutMillis = idleTimeout.toMillis();
         this.live = live;
+        this.wallClockMillis = wallClockMillis;
+        this.monotonicNanos = monotonicNanos;
+        this.lastEventNanos = monotonicNanos.getAsLong();
     }
 
     /**
@@ -61,7 +74,7 @@ public final class TickWatermarks implements WatermarkGenerator<Tick> {
         if (tick.isRejected()) {
             return;
         }
-        lastEventNanos = System.nanoTime();
+        lastEventNanos = monotonicNanos.getAsLong();
         maxTimestamp = ClockJumps.advance(maxTimestamp, suspect, eventTimestamp, maxClockJumpMillis);
         suspect = ClockJumps.suspectAfter(maxTimestamp, eventTimestamp, maxClockJumpMillis);
     }
@@ -70,12 +83,12 @@ public final class TickWatermarks implements WatermarkGenerator<Tick> {
     public void onPeriodicEmit(WatermarkOutput output) {
         long wm;
         if (live) {
-            long quietMillis = (System.nanoTime() - lastEventNanos) / 1_000_000L;
+            long quietMillis = (monotonicNanos.getAsLong() - lastEventNanos) / 1_000_000L;
             if (maxTimestamp == Long.MIN_VALUE) {
                 if (quietMillis < idleTimeoutMillis) {
                     return;
                 }
-                wm = System.currentTimeMillis() - boundMillis - idleTimeoutMillis;
+                wm = wallClockMillis.getAsLong() - boundMillis - idleTimeoutMillis;
             } else {
                 wm = maxTimestamp - boundMillis - 1 + Math.max(0, quietMillis - idleTimeoutMillis);
             }
