@@ -98,6 +98,10 @@ public final class TickParser implements Serializable {
         if (symbol == null || symbol.isBlank()) {
             return reject(out, RejectReason.MISSING_FIELD, "symbol");
         }
+        String badSymbol = symbolProblem(symbol);
+        if (badSymbol != null) {
+            return reject(out, RejectReason.INVALID_FIELD, badSymbol);
+        }
         if (ts == null) {
             return reject(out, RejectReason.MISSING_FIELD, "ts");
         }
@@ -145,6 +149,30 @@ public final class TickParser implements Serializable {
         out.raw = null;
         return out;
     }
+
+    /**
+     * A symbol becomes a primary-key value in PostgreSQL and a Kafka key: control characters (NUL
+     * is refused by PostgreSQL, and a refused row would fail the sink forever), surrounding
+     * spaces and absurd lengths are data errors, not symbols.
+     */
+    static String symbolProblem(String symbol) {
+        if (symbol.length() > MAX_SYMBOL_LENGTH) {
+            return "symbol longer than " + MAX_SYMBOL_LENGTH + " characters";
+        }
+        if (!symbol.strip().equals(symbol)) {
+            return "symbol has leading or trailing white space";
+        }
+        for (int i = 0; i < symbol.length(); i++) {
+            char c = symbol.charAt(i);
+            if (Character.isISOControl(c) || Character.isSurrogate(c) && !Character.isHighSurrogate(c)
+                    && (i == 0 || !Character.isHighSurrogate(symbol.charAt(i - 1)))) {
+                return "symbol contains a control character or broken UTF-16";
+            }
+        }
+        return null;
+    }
+
+    static final int MAX_SYMBOL_LENGTH = 64;
 
     private static Tick reject(Tick out, RejectReason reason, String detail) {
         out.rejectReason = reason.name();
@@ -218,7 +246,9 @@ public final class TickParser implements Serializable {
             String s = p.getText();
             try {
                 OffsetDateTime t = OffsetDateTime.parse(s);
-                return t.toEpochSecond() * 1_000_000L + t.get(ChronoField.MICRO_OF_SECOND);
+                return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000L), t.get(ChronoField.MICRO_OF_SECOND));
+            } catch (ArithmeticException e) {
+                throw new FieldException("ts out of range");
             } catch (DateTimeParseException e) {
                 throw new FieldException("ts is not ISO-8601 with an offset: " + abbreviate(s));
             }

@@ -76,6 +76,10 @@ class TickParserTest {
         "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"seq\":\"x\"} | INVALID_FIELD",
         "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"bid\":-1} | INVALID_FIELD",
         "{\"symbol\":7,\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+        "{\"symbol\":\"A\\u0000B\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+        "{\"symbol\":\" FPT\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+        "{\"symbol\":\"A\\nB\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+        "{\"symbol\":\"A\",\"ts\":\"+999999999-12-31T23:59:59Z\",\"price\":1,\"qty\":1} | INVALID_FIELD",
     })
     void badInputIsRejectedWithAReasonNeverThrown(String json, RejectReason reason) {
         Tick t = parse(json);
