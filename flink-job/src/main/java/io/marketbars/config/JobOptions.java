@@ -43,6 +43,7 @@ public final class JobOptions implements Serializable {
     public final Duration maxFutureSkew;
     public final Duration maxAheadOfWatermark;
     public final Duration maxClockJump;
+    public final Duration symbolStateRetention;
     public final Duration checkpointInterval;
     /** Durable checkpoint directory (file://, s3://, ...); null leaves it to the cluster's configuration. */
     public final String checkpointDir;
@@ -71,6 +72,7 @@ public final class JobOptions implements Serializable {
         this.maxFutureSkew = duration(p, "max-future-skew", "10 min");
         this.maxAheadOfWatermark = duration(p, "max-ahead-of-watermark", "30 d");
         this.maxClockJump = duration(p, "max-clock-jump", "5 min");
+        this.symbolStateRetention = duration(p, "symbol-state-retention", "7 d");
         this.checkpointInterval = duration(p, "checkpoint-interval", "10 s");
         this.checkpointDir = p.get("checkpoint-dir", null);
         this.sinkBatchSize = p.getInt("sink-batch-size", 2000);
@@ -105,6 +107,8 @@ public final class JobOptions implements Serializable {
         require(sinkFlushInterval.toMillis() > 0, "--sink-flush-interval must be positive");
         require(maxAheadOfWatermark.toMillis() > 60_000, "--max-ahead-of-watermark must exceed one minute");
         require(maxClockJump.compareTo(outOfOrderness) > 0, "--max-clock-jump must exceed --out-of-orderness");
+        require(symbolStateRetention.compareTo(allowedLateness.plus(outOfOrderness).plusMinutes(1)) > 0,
+                "--symbol-state-retention must exceed --allowed-lateness + --out-of-orderness + 1 min");
     }
 
     private static void require(boolean ok, String message) {
@@ -173,7 +177,7 @@ public final class JobOptions implements Serializable {
                 + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
-                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir
+                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump + ", symbolStateRetention=" + symbolStateRetention + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir
                 + ", sinkBatchSize=" + sinkBatchSize + ", sinkFlushInterval=" + sinkFlushInterval
                 + ", sinkMaxRetries=" + sinkMaxRetries + ", parallelism=" + parallelism + "}";
     }

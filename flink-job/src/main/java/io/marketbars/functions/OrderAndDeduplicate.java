@@ -40,6 +40,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     private final long allowedLatenessMillis;
     private final long maxAheadMillis;
     private final long maxClockJumpMillis;
+    private final long stateRetentionMillis;
     private final String sourceTopic;
 
     private transient ValueState<TradeKeyState> keyState;
@@ -47,11 +48,13 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     private transient Counter lateAccepted;
     private transient Counter lateDeadLettered;
     private transient Counter outOfRange;
+    private transient Counter forgotten;
     private transient volatile long lastWatermark;
 
     public OrderAndDeduplicate(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
-            String sourceTopic) {
+            long stateRetentionMillis, String sourceTopic) {
         this.maxClockJumpMillis = maxClockJumpMillis;
+        this.stateRetentionMillis = stateRetentionMillis;
         this.boundMillis = boundMillis;
         this.allowedLatenessMillis = allowedLatenessMillis;
         this.maxAheadMillis = maxAheadMillis;
@@ -66,6 +69,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         lateAccepted = metrics.counter("lateTicksAccepted");
         lateDeadLettered = metrics.counter("lateTicksDeadLettered");
         outOfRange = metrics.counter("timestampOutOfRange");
+        forgotten = metrics.counter("symbolsForgotten");
         lastWatermark = Long.MIN_VALUE;
         metrics.gauge("watermarkLagMillis", () -> {
             long wm = lastWatermark;
@@ -125,7 +129,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         lastWatermark = watermark;
         TradeKeyState s = keyState.value();
         if (s == null) {
-            s = new TradeKeyState();
+            return; // forgotten, or nothing ever accepted: a leftover timer has nothing to do
         }
         s.frontier = Math.max(s.frontier, watermark);
 
@@ -154,7 +158,29 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             ctx.timerService().registerEventTimeTimer(s.pending[0].tsMillis());
         }
         s.expireSeen(watermark);
+        if (s.pendingCount == 0 && s.seenCount == 0 && s.maxTimestamp != Long.MIN_VALUE
+                && s.maxTimestamp + stateRetentionMillis <= watermark) {
+            // Quiet for the whole retention: forget the symbol (a delisted or mistyped one must
+            // not keep state forever). Its next trade starts afresh, unclassified by the tick rule.
+            keyState.clear();
+            forgotten.inc();
+            return;
+        }
+        if (timestamp == s.forgetTimer) {
+            s.forgetTimer = Long.MIN_VALUE;
+        }
+        if (s.pendingCount == 0 && s.seenCount == 0 && s.forgetTimer == Long.MIN_VALUE
+                && s.maxTimestamp != Long.MIN_VALUE) {
+            // At most one such timer per symbol: when it fires on an active symbol, it moves on.
+            s.forgetTimer = saturatedAdd(s.maxTimestamp, stateRetentionMillis);
+            ctx.timerService().registerEventTimeTimer(s.forgetTimer);
+        }
         keyState.update(s);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     /**

@@ -40,6 +40,8 @@ public class TradeKeyState {
     public int pendingCount;
     /** The cleanup timer last registered, so a run of ticks in one minute registers it once. */
     public long cleanupTimer = Long.MIN_VALUE;
+    /** The one timer that forgets the symbol after a quiet retention period, or MIN_VALUE. */
+    public long forgetTimer = Long.MIN_VALUE;
 
     public TradeKeyState() {}
 

@@ -74,7 +74,7 @@ public final class BarsPipeline {
                 .keyBy(bySymbol)
                 .process(new OrderAndDeduplicate(options.outOfOrderness.toMillis(),
                         options.allowedLateness.toMillis(), options.maxAheadOfWatermark.toMillis(),
-                        options.maxClockJump.toMillis(), options.tradesTopic))
+                        options.maxClockJump.toMillis(), options.symbolStateRetention.toMillis(), options.tradesTopic))
                 .uid(Uids.ORDER_AND_DEDUPLICATE)
                 .name("Deduplicate and order");
 

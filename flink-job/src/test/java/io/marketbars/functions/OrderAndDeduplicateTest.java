@@ -23,13 +23,14 @@ class OrderAndDeduplicateTest {
     private static final long BOUND = 2_000L;
     private static final long LATENESS = 60_000L;
     private static final long JUMP = 300_000L;
+    private static final long RETENTION = 24 * 3_600_000L;
 
     private KeyedOneInputStreamOperatorTestHarness<String, Tick, Tick> harness;
 
     @BeforeEach
     void open() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, "trades"), t -> t.symbol, Types.STRING);
+                new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, RETENTION, "trades"), t -> t.symbol, Types.STRING);
     }
 
     @AfterEach
@@ -210,12 +211,44 @@ class OrderAndDeduplicateTest {
         assertThat(released()).hasSize(50);
         assertThat(harness.numEventTimeTimers()).isEqualTo(1); // the bar's cleanup time
         harness.processWatermark(ms(MINUTE_1) - 1 + LATENESS);
-        assertThat(harness.numEventTimeTimers()).isZero();
-        // What stays per symbol is constant-size: the last price for the tick rule and the frontier.
+        // What stays per symbol is constant-size: the last price for the tick rule and its clock,
+        // and one timer to forget the symbol if it stays quiet for the whole retention.
         assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         // A duplicate of an expired seq is now simply late.
         add(tick("A").at(MINUTE_0).seq(1).build());
         assertThat(deadLetters()).extracting(d -> d.reason).containsExactly("LATE_BEYOND_ALLOWED_LATENESS");
+    }
+
+    @Test
+    void anActiveSymbolWithoutSeqKeepsOneForgetTimerNotOnePerRelease() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            add(tick("A").at(MINUTE_0.plusSeconds(i)).build());
+            harness.processWatermark(ms(MINUTE_0) + i * 1000L);
+        }
+        // Cleanup timers of the two minutes touched, one release timer, one forget timer.
+        assertThat(harness.numEventTimeTimers()).isLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void aSymbolQuietForTheWholeRetentionIsForgotten() throws Exception {
+        add(tick("A").seq(1).build());
+        harness.processWatermark(ms(MINUTE_1) - 1 + LATENESS);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        harness.processWatermark(ms(MINUTE_0) + RETENTION);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void theEndOfInputClearsEverySymbolAndTerminates() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            add(tick("A").at(MINUTE_0.plusSeconds(i * 50L)).build()); // cleanup timers in several minutes
+        }
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(released()).hasSize(5);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
     }
 
     @Test
@@ -227,7 +260,7 @@ class OrderAndDeduplicateTest {
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(
-                        new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, "trades")),
+                        new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, RETENTION, "trades")),
                 t -> t.symbol, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
