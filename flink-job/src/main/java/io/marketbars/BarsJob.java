@@ -23,6 +23,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -101,13 +102,18 @@ public final class BarsJob {
     }
 
     public static Source<Tick, ?, ?> tradesSource(JobOptions options) {
+        return tradesSource(options, new TickDeserializer(options.maxFutureSkew.toMillis()));
+    }
+
+    /** The trades source with another deserializer (tests slow it down to fail mid-stream). */
+    public static Source<Tick, ?, ?> tradesSource(JobOptions options, KafkaRecordDeserializationSchema<Tick> deserializer) {
         KafkaSourceBuilder<Tick> builder = KafkaSource.<Tick>builder()
                 .setBootstrapServers(options.bootstrapServers)
                 .setTopics(options.tradesTopic)
                 .setGroupId(options.groupId)
                 .setProperties(options.kafkaClientProperties())
                 .setProperty("commit.offsets.on.checkpoint", "true")
-                .setDeserializer(new TickDeserializer(options.maxFutureSkew.toMillis()));
+                .setDeserializer(deserializer);
         switch (options.startingOffsets) {
             case "earliest":
                 builder.setStartingOffsets(OffsetsInitializer.earliest());

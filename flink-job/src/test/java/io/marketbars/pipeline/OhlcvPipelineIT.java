@@ -6,6 +6,9 @@ import io.marketbars.BarsJob;
 import io.marketbars.config.JobOptions;
 import io.marketbars.records.Bar;
 import io.marketbars.records.DeadLetter;
+import io.marketbars.records.Tick;
+import io.marketbars.sources.TickDeserializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
@@ -135,7 +138,9 @@ class OhlcvPipelineIT {
                 production.deadLetters(deadLetters);
             }
         };
-        BarsPipeline.define(env, () -> BarsJob.tradesSource(options), sinks, options);
+        BarsPipeline.define(env, () -> injectFailure
+                ? BarsJob.tradesSource(options, new ThrottledUntilFailure(new TickDeserializer(options.maxFutureSkew.toMillis())))
+                : BarsJob.tradesSource(options), sinks, options);
         env.execute("it-" + dlq);
         return new Run(dbUrl, dlq);
     }
@@ -191,35 +196,72 @@ class OhlcvPipelineIT {
         return rows;
     }
 
-    /** Throws once, after the first completed checkpoint, so the job must restore from it. */
+    /**
+     * Slows the source down while a failure is armed, so that checkpoints complete while ticks
+     * are still flowing and the failure really happens mid-stream (a fast replay can otherwise
+     * end before the first checkpoint).
+     */
+    static final class ThrottledUntilFailure implements KafkaRecordDeserializationSchema<Tick> {
+        private static final long serialVersionUID = 1L;
+        private final KafkaRecordDeserializationSchema<Tick> delegate;
+        private transient long records;
+
+        ThrottledUntilFailure(KafkaRecordDeserializationSchema<Tick> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void open(org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext context)
+                throws Exception {
+            delegate.open(context);
+        }
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, org.apache.flink.util.Collector<Tick> out)
+                throws java.io.IOException {
+            if (FailOnceAfterCheckpoint.ARMED.get() && ++records % 20 == 0) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            delegate.deserialize(record, out);
+        }
+
+        @Override
+        public org.apache.flink.api.common.typeinfo.TypeInformation<Tick> getProducedType() {
+            return delegate.getProducedType();
+        }
+    }
+
+    /** Throws once, after a checkpoint has completed, so the job must restore from it. */
     static final class FailOnceAfterCheckpoint extends RichMapFunction<Bar, Bar>
             implements CheckpointListener, CheckpointedFunction {
         static volatile boolean FAILED;
         static volatile boolean RESTORED;
-        private static final AtomicBoolean ARMED = new AtomicBoolean();
-        private transient boolean checkpointed;
+        static volatile boolean CHECKPOINTED;
+        static final AtomicBoolean ARMED = new AtomicBoolean();
 
         static void reset() {
             FAILED = false;
             RESTORED = false;
+            CHECKPOINTED = false;
             ARMED.set(true);
         }
 
         @Override
-        public Bar map(Bar bar) throws Exception {
-            if (ARMED.get()) {
-                if (checkpointed && ARMED.compareAndSet(true, false)) {
-                    FAILED = true;
-                    throw new RuntimeException("injected failure for the exactly-once test");
-                }
-                Thread.sleep(3); // keep the stream going long enough for a checkpoint to complete
+        public Bar map(Bar bar) {
+            if (CHECKPOINTED && ARMED.compareAndSet(true, false)) {
+                FAILED = true;
+                throw new RuntimeException("injected failure for the exactly-once test");
             }
             return bar;
         }
 
         @Override
         public void notifyCheckpointComplete(long checkpointId) {
-            checkpointed = true;
+            CHECKPOINTED = true;
         }
 
         @Override
