@@ -200,8 +200,10 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         }
         long max = ClockJumps.advance(s.maxTimestamp, s.suspectTs, ts, maxClockJumpMillis);
         s.suspectTs = ClockJumps.suspectAfter(max, ts, maxClockJumpMillis);
-        s.suspectPartition = tick.partition;
-        s.suspectOffset = tick.offset;
+        if (s.suspectTs != Long.MIN_VALUE) {
+            s.suspectPartition = tick.partition;
+            s.suspectOffset = tick.offset;
+        }
         s.maxTimestamp = max;
     }
 
