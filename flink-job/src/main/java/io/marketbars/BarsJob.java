@@ -4,11 +4,18 @@ import io.marketbars.config.JobOptions;
 import io.marketbars.pipeline.BarsPipeline;
 import io.marketbars.pipeline.Uids;
 import io.marketbars.records.Bar;
+import io.marketbars.records.BasisBar;
+import io.marketbars.records.FlowBar;
+import io.marketbars.records.FlowSnapshot;
+import io.marketbars.records.IndexValue;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
 import io.marketbars.schema.Migrations;
 import io.marketbars.sinks.BarUpsert;
+import io.marketbars.sinks.BasisUpsert;
+import io.marketbars.sinks.FlowUpsert;
 import io.marketbars.sinks.DeadLetterSerializer;
+import io.marketbars.sources.FeedDeserializer;
 import io.marketbars.sources.TickDeserializer;
 import io.marketbars.tools.CsvImport;
 import java.util.Arrays;
@@ -66,7 +73,7 @@ public final class BarsJob {
         LOG.info("Starting with {}", options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
         configure(env, options);
-        BarsPipeline.define(env, () -> tradesSource(options), productionSinks(options), options);
+        BarsPipeline.define(env, productionSources(options), productionSinks(options), options);
         env.execute("market-bars " + options.tradesTopic + " -> " + BarUpsert.TABLE);
     }
 
@@ -101,15 +108,46 @@ public final class BarsJob {
         }
     }
 
+    /** The three Kafka sources; a feed whose topic is {@code none} has none. */
+    public static BarsPipeline.Sources productionSources(JobOptions options) {
+        return new BarsPipeline.Sources() {
+            @Override
+            public Source<Tick, ?, ?> trades() {
+                return tradesSource(options);
+            }
+
+            @Override
+            public Source<IndexValue, ?, ?> indexValues() {
+                return options.indexTopic == null ? null : kafkaSource(options, options.indexTopic,
+                        FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()));
+            }
+
+            @Override
+            public Source<FlowSnapshot, ?, ?> foreignFlow() {
+                return options.foreignFlowTopic == null ? null : kafkaSource(options, options.foreignFlowTopic,
+                        FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()));
+            }
+        };
+    }
+
     public static Source<Tick, ?, ?> tradesSource(JobOptions options) {
         return tradesSource(options, new TickDeserializer(options.maxFutureSkew.toMillis()));
     }
 
     /** The trades source with another deserializer (tests slow it down to fail mid-stream). */
     public static Source<Tick, ?, ?> tradesSource(JobOptions options, KafkaRecordDeserializationSchema<Tick> deserializer) {
-        KafkaSourceBuilder<Tick> builder = KafkaSource.<Tick>builder()
+        return kafkaSource(options, options.tradesTopic, deserializer);
+    }
+
+    /**
+     * A Kafka source of one topic: offsets committed on checkpoints (for monitoring; the
+     * checkpoint holds the truth), bounded at the offsets of the start in replay mode.
+     */
+    public static <T> Source<T, ?, ?> kafkaSource(JobOptions options, String topic,
+            KafkaRecordDeserializationSchema<T> deserializer) {
+        KafkaSourceBuilder<T> builder = KafkaSource.<T>builder()
                 .setBootstrapServers(options.bootstrapServers)
-                .setTopics(options.tradesTopic)
+                .setTopics(topic)
                 .setGroupId(options.groupId)
                 .setProperties(options.kafkaClientProperties())
                 .setProperty("commit.offsets.on.checkpoint", "true")
@@ -135,6 +173,16 @@ public final class BarsJob {
             @Override
             public void bars(DataStream<Bar> bars) {
                 bars.sinkTo(BarUpsert.sink(options)).uid(Uids.OHLCV_SINK).name("Upsert " + BarUpsert.TABLE);
+            }
+
+            @Override
+            public void basisBars(DataStream<BasisBar> bars) {
+                bars.sinkTo(BasisUpsert.sink(options)).uid(Uids.BASIS_SINK).name("Upsert " + BasisUpsert.TABLE);
+            }
+
+            @Override
+            public void flowBars(DataStream<FlowBar> bars) {
+                bars.sinkTo(FlowUpsert.sink(options)).uid(Uids.FLOW_SINK).name("Upsert " + FlowUpsert.TABLE);
             }
 
             @Override

@@ -30,7 +30,15 @@ public final class JobOptions implements Serializable {
     public final Mode mode;
     public final String bootstrapServers;
     public final String tradesTopic;
+    /** Index values for the basis; null ({@code --index-topic none}) turns basis bars off. */
+    public final String indexTopic;
+    /** Foreign-flow snapshots; null ({@code --foreign-flow-topic none}) turns flow bars off. */
+    public final String foreignFlowTopic;
     public final String deadLetterTopic;
+    /** The exchange's time zone: it defines a trading day (day counters, the as-of join's session). */
+    public final java.time.ZoneId exchangeTimeZone;
+    /** Futures contracts, their underlying indices and rolling aliases. */
+    public final FuturesContracts futures;
     public final String groupId;
     public final String startingOffsets;
 
@@ -61,6 +69,15 @@ public final class JobOptions implements Serializable {
         this.mode = Mode.valueOf(p.get("mode", "live").toUpperCase());
         this.bootstrapServers = p.get("bootstrap-servers", "localhost:9092");
         this.tradesTopic = p.get("trades-topic", "trades");
+        this.indexTopic = optionalTopic(p, "index-topic", "index-values");
+        this.foreignFlowTopic = optionalTopic(p, "foreign-flow-topic", "foreign-flow");
+        try {
+            this.exchangeTimeZone = java.time.ZoneId.of(p.get("exchange-time-zone", "UTC"));
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("--exchange-time-zone: " + e.getMessage(), e);
+        }
+        this.futures = new FuturesContracts(p.get("futures", ""), p.get("futures-aliases", ""),
+                p.get("futures-expiries", ""), exchangeTimeZone);
         this.deadLetterTopic = p.get("dead-letter-topic", "bars-dead-letter");
         this.groupId = p.get("group-id", "market-bars");
         this.startingOffsets = p.get("starting-offsets", mode == Mode.REPLAY ? "earliest" : "committed");
@@ -85,6 +102,11 @@ public final class JobOptions implements Serializable {
                             + "Set the environment variable " + DB_PASSWORD_ENV + " instead.");
         }
         validate();
+    }
+
+    private static String optionalTopic(ParameterTool p, String key, String dflt) {
+        String v = p.get(key, dflt);
+        return "none".equals(v) ? null : v;
     }
 
     public static JobOptions fromArgs(String[] args) {
@@ -173,7 +195,8 @@ public final class JobOptions implements Serializable {
     public String toString() {
         // Deliberately no password and no Kafka client properties: this string is logged.
         return "JobOptions{mode=" + mode + ", bootstrapServers=" + bootstrapServers + ", tradesTopic="
-                + tradesTopic + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId
+                + tradesTopic + ", indexTopic=" + indexTopic + ", foreignFlowTopic=" + foreignFlowTopic
+                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId
                 + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew

@@ -1,6 +1,7 @@
 package io.marketbars.functions;
 
 import io.marketbars.records.DeadLetter;
+import io.marketbars.records.FeedRecord;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
 import io.marketbars.sources.TickJson;
@@ -61,6 +62,34 @@ public final class DeadLetters {
         d.sourceTimestamp = tick.kafkaTimestamp;
         d.key = tick.symbol.getBytes(StandardCharsets.UTF_8);
         d.value = TickJson.write(tick);
+        return d;
+    }
+
+    /** An index value or foreign-flow snapshot the parser rejected: its original key and bytes. */
+    public static DeadLetter ofRejected(FeedRecord rejected, String sourceTopic) {
+        DeadLetter d = new DeadLetter();
+        d.reason = rejected.rejectReason;
+        d.detail = rejected.rejectDetail;
+        d.sourceTopic = sourceTopic;
+        d.sourcePartition = rejected.partition;
+        d.sourceOffset = rejected.offset;
+        d.sourceTimestamp = rejected.kafkaTimestamp;
+        d.key = rejected.rawKey;
+        d.value = rejected.raw;
+        return d;
+    }
+
+    /** An index value or snapshot that parsed but cannot be used; its canonical JSON stands in. */
+    public static DeadLetter ofValid(FeedRecord r, RejectReason reason, String detail, String sourceTopic) {
+        DeadLetter d = new DeadLetter();
+        d.reason = reason.name();
+        d.detail = detail;
+        d.sourceTopic = sourceTopic;
+        d.sourcePartition = r.partition;
+        d.sourceOffset = r.offset;
+        d.sourceTimestamp = r.kafkaTimestamp;
+        d.key = r.symbol.getBytes(StandardCharsets.UTF_8);
+        d.value = TickJson.write(r);
         return d;
     }
 }

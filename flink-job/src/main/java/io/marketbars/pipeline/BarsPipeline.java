@@ -1,6 +1,15 @@
 package io.marketbars.pipeline;
 
+import io.marketbars.config.FuturesContracts;
 import io.marketbars.config.JobOptions;
+import io.marketbars.functions.AsOfBasis;
+import io.marketbars.functions.ForeignFlow;
+import io.marketbars.functions.RouteRejectedFeed;
+import io.marketbars.records.BasisBar;
+import io.marketbars.records.FeedRecord;
+import io.marketbars.records.FlowBar;
+import io.marketbars.records.FlowSnapshot;
+import io.marketbars.records.IndexValue;
 import io.marketbars.functions.BarAggregate;
 import io.marketbars.functions.BarWindowFunction;
 import io.marketbars.functions.DeadLetters;
@@ -16,6 +25,7 @@ import io.marketbars.sources.TickWatermarks;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -31,18 +41,37 @@ import java.time.Duration;
  *
  * <pre>
  * Kafka trades -> parse (in the source) -> watermarks per partition
- *   -> route rejected ------------------------------------------------> dead-letter topic
+ *   -> route rejected (futures aliases resolved) ---------------------> dead-letter topic
  *   -> keyBy symbol -> order + deduplicate -- late / out of range ----> dead-letter topic
- *   -> combine each released run of one symbol and minute into a partial bar
- *   -> 1-minute event-time window (AggregateFunction + window function, allowed lateness)
- *   -> upsert ohlcv_1m (JDBC, batched, idempotent)
+ *   |-> combine each released run of one symbol and minute into a partial bar
+ *   |   -> 1-minute event-time window (AggregateFunction + window function, allowed lateness)
+ *   |   -> upsert ohlcv_1m (JDBC, batched, idempotent)
+ *   |-> futures trades -> keyBy underlying index --.
+ * Kafka index values -> parse -> watermarks        |
+ *   -> route rejected -> keyBy index -------------+-> as-of join + basis per contract and minute
+ *                                                      -> upsert basis_1m
+ * Kafka foreign flow -> parse -> watermarks -> route rejected
+ *   -> keyBy symbol -> order, deltas (reset-safe, per trading day) per minute -> upsert foreign_flow_1m
  * </pre>
+ *
+ * <p>The index-values and foreign-flow branches exist when their sources do (options
+ * {@code --index-topic none} and {@code --foreign-flow-topic none} leave them out).
  */
 public final class BarsPipeline {
 
     /** Where ticks come from. */
     public interface Sources {
         Source<Tick, ?, ?> trades();
+
+        /** Null when the job computes no basis. */
+        default Source<IndexValue, ?, ?> indexValues() {
+            return null;
+        }
+
+        /** Null when the job computes no foreign flow. */
+        default Source<FlowSnapshot, ?, ?> foreignFlow() {
+            return null;
+        }
     }
 
     /** Where results go; tests wrap these to inject failures. */
@@ -50,6 +79,14 @@ public final class BarsPipeline {
         void bars(DataStream<Bar> bars);
 
         void deadLetters(DataStream<DeadLetter> deadLetters);
+
+        default void basisBars(DataStream<BasisBar> bars) {
+            throw new UnsupportedOperationException("an index-values source needs a basis sink");
+        }
+
+        default void flowBars(DataStream<FlowBar> bars) {
+            throw new UnsupportedOperationException("a foreign-flow source needs a flow sink");
+        }
     }
 
     /** Ticks the window itself found late; see {@link #define} for why this stays empty. */
@@ -59,13 +96,13 @@ public final class BarsPipeline {
     private BarsPipeline() {}
 
     public static void define(StreamExecutionEnvironment env, Sources sources, Sinks sinks, JobOptions options) {
-        WatermarkStrategy<Tick> watermarks = TickWatermarks.strategy(
+        WatermarkStrategy<Tick> watermarks = TickWatermarks.<Tick>strategy(
                 options.outOfOrderness, options.maxClockJump, options.idleTimeout,
                 options.mode == JobOptions.Mode.LIVE);
 
         SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), watermarks, "Kafka trades")
                 .uid(Uids.TRADES_SOURCE)
-                .process(new RouteRejected(options.tradesTopic))
+                .process(new RouteRejected(options.tradesTopic, options.futures))
                 .uid(Uids.ROUTE_REJECTED)
                 .name("Parse and validate");
 
@@ -91,14 +128,62 @@ public final class BarsPipeline {
         // The window's own late output only fires if a tick slipped past the lateness check
         // upstream (it cannot by construction); it is wired so nothing could vanish silently.
         String topic = options.tradesTopic;
-        DataStream<DeadLetter> lateAtWindow = bars.getSideOutput(LATE_FOR_WINDOW)
-                .map(part -> DeadLetters.ofLatePart(part, topic))
-                .returns(DeadLetter.class)
-                .uid(Uids.LATE_TO_DEAD_LETTER)
-                .name("Late at window to dead letter");
+        DataStream<DeadLetter> deadLetters = ticks.getSideOutput(DeadLetters.TAG)
+                .union(ordered.getSideOutput(DeadLetters.TAG), bars.getSideOutput(LATE_FOR_WINDOW)
+                        .map(part -> DeadLetters.ofLatePart(part, topic))
+                        .returns(DeadLetter.class)
+                        .uid(Uids.LATE_TO_DEAD_LETTER)
+                        .name("Late at window to dead letter"));
 
-        sinks.deadLetters(ticks.getSideOutput(DeadLetters.TAG)
-                .union(ordered.getSideOutput(DeadLetters.TAG), lateAtWindow));
+        Source<IndexValue, ?, ?> indexSource = sources.indexValues();
+        if (indexSource != null) {
+            SingleOutputStreamOperator<IndexValue> index = env.fromSource(indexSource,
+                            TickWatermarks.<IndexValue>strategy(options.outOfOrderness, options.maxClockJump,
+                                    options.idleTimeout, options.mode == JobOptions.Mode.LIVE),
+                            "Kafka index values")
+                    .uid(Uids.INDEX_SOURCE)
+                    .process(new RouteRejectedFeed<IndexValue>(options.indexTopic))
+                    .returns(IndexValue.class)
+                    .uid(Uids.ROUTE_REJECTED_INDEX)
+                    .name("Parse and validate index values");
+            SingleOutputStreamOperator<BasisBar> basis = ordered
+                    .filter(new IsFutures(options.futures))
+                    .uid(Uids.FUTURES_TRADES)
+                    .name("Futures trades")
+                    .keyBy(new UnderlyingIndex(options.futures))
+                    .connect(index.keyBy(new FeedSymbol<IndexValue>()))
+                    .process(new AsOfBasis(options.outOfOrderness.toMillis(), options.allowedLateness.toMillis(),
+                            options.maxAheadOfWatermark.toMillis(), options.maxClockJump.toMillis(), options.futures,
+                            options.tradesTopic, options.indexTopic))
+                    .uid(Uids.BASIS)
+                    .name("Basis 1m (as-of join)");
+            sinks.basisBars(basis);
+            deadLetters = deadLetters.union(index.getSideOutput(DeadLetters.TAG), basis.getSideOutput(DeadLetters.TAG));
+        }
+
+        Source<FlowSnapshot, ?, ?> flowSource = sources.foreignFlow();
+        if (flowSource != null) {
+            SingleOutputStreamOperator<FlowSnapshot> snapshots = env.fromSource(flowSource,
+                            TickWatermarks.<FlowSnapshot>strategy(options.outOfOrderness, options.maxClockJump,
+                                    options.idleTimeout, options.mode == JobOptions.Mode.LIVE),
+                            "Kafka foreign flow")
+                    .uid(Uids.FLOW_SOURCE)
+                    .process(new RouteRejectedFeed<FlowSnapshot>(options.foreignFlowTopic))
+                    .returns(FlowSnapshot.class)
+                    .uid(Uids.ROUTE_REJECTED_FLOW)
+                    .name("Parse and validate foreign flow");
+            SingleOutputStreamOperator<FlowBar> flow = snapshots
+                    .keyBy(new FeedSymbol<FlowSnapshot>())
+                    .process(new ForeignFlow(options.outOfOrderness.toMillis(), options.allowedLateness.toMillis(),
+                            options.maxAheadOfWatermark.toMillis(), options.maxClockJump.toMillis(),
+                            options.exchangeTimeZone, options.foreignFlowTopic))
+                    .uid(Uids.FOREIGN_FLOW)
+                    .name("Foreign flow 1m");
+            sinks.flowBars(flow);
+            deadLetters = deadLetters.union(snapshots.getSideOutput(DeadLetters.TAG), flow.getSideOutput(DeadLetters.TAG));
+        }
+
+        sinks.deadLetters(deadLetters);
     }
 
     /** The 1-minute OHLCV window; its late ticks go to {@link #LATE_FOR_WINDOW}. */
@@ -129,6 +214,47 @@ public final class BarsPipeline {
         @Override
         public String getKey(Tick t) {
             return t.symbol;
+        }
+    }
+
+    /** Trades on a configured futures contract. */
+    static final class IsFutures implements FilterFunction<Tick> {
+        private static final long serialVersionUID = 1L;
+
+        private final FuturesContracts futures;
+
+        IsFutures(FuturesContracts futures) {
+            this.futures = futures;
+        }
+
+        @Override
+        public boolean filter(Tick t) {
+            return futures.underlyingOf(t.symbol) != null;
+        }
+    }
+
+    /** A futures trade's key: its underlying index, the key of the index values it joins. */
+    static final class UnderlyingIndex implements KeySelector<Tick, String> {
+        private static final long serialVersionUID = 1L;
+
+        private final FuturesContracts futures;
+
+        UnderlyingIndex(FuturesContracts futures) {
+            this.futures = futures;
+        }
+
+        @Override
+        public String getKey(Tick t) {
+            return futures.underlyingOf(t.symbol);
+        }
+    }
+
+    static final class FeedSymbol<T extends FeedRecord> implements KeySelector<T, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(T r) {
+            return r.symbol;
         }
     }
 }

@@ -13,6 +13,15 @@ public final class Uids {
     public static final String OHLCV_SINK = "ohlcv-1m-jdbc-sink";
     public static final String LATE_TO_DEAD_LETTER = "ohlcv-late-to-dead-letter";
     public static final String DEAD_LETTER_SINK = "dead-letter-kafka-sink";
+    public static final String INDEX_SOURCE = "kafka-index-values-source";
+    public static final String ROUTE_REJECTED_INDEX = "route-rejected-index-values";
+    public static final String FUTURES_TRADES = "futures-trades-filter";
+    public static final String BASIS = "basis-1m-as-of-join";
+    public static final String BASIS_SINK = "basis-1m-jdbc-sink";
+    public static final String FLOW_SOURCE = "kafka-foreign-flow-source";
+    public static final String ROUTE_REJECTED_FLOW = "route-rejected-foreign-flow";
+    public static final String FOREIGN_FLOW = "foreign-flow-1m";
+    public static final String FLOW_SINK = "foreign-flow-1m-jdbc-sink";
 
     private Uids() {}
 }

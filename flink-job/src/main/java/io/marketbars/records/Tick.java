@@ -13,7 +13,7 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  * the explicit {@link io.marketbars.records.serialization.TickSerializer} (no Kryo, no reflection).
  */
 @TypeInfo(TickTypeInfo.Factory.class)
-public class Tick {
+public class Tick implements Timestamped {
     /** Side values: {@code 0} unknown, {@code 1} buyer-initiated, {@code 2} seller-initiated. */
     public static final byte SIDE_UNKNOWN = 0;
 
@@ -51,10 +51,12 @@ public class Tick {
 
     public Tick() {}
 
+    @Override
     public long tsMillis() {
         return Math.floorDiv(tsMicros, 1000L);
     }
 
+    @Override
     public boolean isRejected() {
         return rejectReason != null;
     }

@@ -8,10 +8,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
-import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
-import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
@@ -43,22 +40,7 @@ public final class BarUpsert {
     private BarUpsert() {}
 
     public static JdbcSink<Bar> sink(JobOptions options) {
-        JdbcConnectionOptions connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                .withUrl(options.sinkJdbcUrl())
-                .withDriverName("org.postgresql.Driver")
-                .withUsername(options.dbUser)
-                .withPassword(options.dbPassword())
-                .build();
-        JdbcExecutionOptions execution = JdbcExecutionOptions.builder()
-                .withBatchSize(options.sinkBatchSize)
-                .withBatchIntervalMs(options.sinkFlushInterval.toMillis())
-                .withMaxRetries(options.sinkMaxRetries)
-                .build();
-        return JdbcSink.<Bar>builder()
-                .withExecutionOptions(execution)
-                .withQueryStatement(new Statement())
-                .buildAtLeastOnce(new CollapsingConnectionProvider(
-                        new SimpleJdbcConnectionProvider(connection), SQL, KEY_PARAMETERS));
+        return JdbcUpserts.sink(options, new Statement(), KEY_PARAMETERS);
     }
 
     /** Binds one bar; numbers go in as BigDecimal so NUMERIC columns store them exactly. */

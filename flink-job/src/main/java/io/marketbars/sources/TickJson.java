@@ -2,13 +2,19 @@ package io.marketbars.sources;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.marketbars.records.FeedRecord;
+import io.marketbars.records.FlowSnapshot;
+import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 
-/** Writes a tick in the trades topic's JSON format, with exact decimals and microsecond time. */
+/**
+ * Writes records in their topics' JSON formats, with exact decimals and microsecond time: what a
+ * dead letter carries for a record that parsed but could not be used.
+ */
 public final class TickJson {
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -19,8 +25,7 @@ public final class TickJson {
         try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
             g.writeStringField("symbol", t.symbol);
-            g.writeStringField("ts", Instant.ofEpochSecond(
-                    Math.floorDiv(t.tsMicros, 1_000_000L), Math.floorMod(t.tsMicros, 1_000_000L) * 1000L).toString());
+            g.writeStringField("ts", iso(t.tsMicros));
             g.writeStringField("price", t.price.toPlainString());
             g.writeStringField("qty", t.qty.toPlainString());
             if (t.seq != null) {
@@ -40,5 +45,34 @@ public final class TickJson {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** An index value or a foreign-flow snapshot, in the format of its topic. */
+    public static byte[] write(FeedRecord r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(160);
+        try (JsonGenerator g = JSON.createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeStringField("symbol", r.symbol);
+            g.writeStringField("ts", iso(r.tsMicros));
+            if (r instanceof IndexValue) {
+                g.writeStringField("value", ((IndexValue) r).value.toPlainString());
+            } else if (r instanceof FlowSnapshot) {
+                FlowSnapshot f = (FlowSnapshot) r;
+                g.writeStringField("buy_qty", f.buyQty.toPlainString());
+                g.writeStringField("sell_qty", f.sellQty.toPlainString());
+                if (f.hasValues()) {
+                    g.writeStringField("buy_value", f.buyValue.toPlainString());
+                    g.writeStringField("sell_value", f.sellValue.toPlainString());
+                }
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String iso(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L).toString();
     }
 }

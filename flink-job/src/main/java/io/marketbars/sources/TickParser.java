@@ -3,6 +3,8 @@ package io.marketbars.sources;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import static io.marketbars.sources.FieldRules.*;
+
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
 import java.io.IOException;
@@ -29,8 +31,6 @@ import java.time.temporal.ChronoField;
 public final class TickParser implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** 2000-01-01T00:00:00Z: anything earlier is a unit or clock error, not a trade. */
-    static final long MIN_EVENT_TIME_MICROS = 946_684_800_000_000L;
 
     private final long maxFutureSkewMicros;
     private transient JsonFactory json;
@@ -115,29 +115,29 @@ public final class TickParser implements Serializable {
                 }
                 switch (field) {
                     case "symbol":
-                        f.symbol = text(p, v, field);
+                        f.symbol = jsonText(p, v, field);
                         break;
                     case "ts":
-                        f.ts = timestampMicros(p, v);
+                        f.ts = jsonTimestampMicros(p, v);
                         f.hasTs = true;
                         break;
                     case "price":
-                        f.price = decimal(p, v, field);
+                        f.price = jsonDecimal(p, v, field);
                         break;
                     case "qty":
-                        f.qty = decimal(p, v, field);
+                        f.qty = jsonDecimal(p, v, field);
                         break;
                     case "seq":
                         f.seq = sequence(p, v);
                         break;
                     case "side":
-                        f.side = text(p, v, field);
+                        f.side = jsonText(p, v, field);
                         break;
                     case "bid":
-                        f.bid = decimal(p, v, field);
+                        f.bid = jsonDecimal(p, v, field);
                         break;
                     case "ask":
-                        f.ask = decimal(p, v, field);
+                        f.ask = jsonDecimal(p, v, field);
                         break;
                     default:
                         p.skipChildren();
@@ -154,23 +154,6 @@ public final class TickParser implements Serializable {
         return validate(out, nowMillis, f);
     }
 
-    private static String text(JsonParser p, JsonToken v, String field) throws IOException {
-        if (v != JsonToken.VALUE_STRING) {
-            throw new FieldException(field + " must be a string");
-        }
-        return p.getText();
-    }
-
-    private static BigDecimal decimal(JsonParser p, JsonToken v, String field) throws IOException {
-        if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
-            // Jackson builds the BigDecimal from the number's text, so 0.1 stays 0.1.
-            return bounded(p.getDecimalValue(), field);
-        }
-        if (v == JsonToken.VALUE_STRING) {
-            return decimalText(p.getText(), field);
-        }
-        throw new FieldException(field + " must be a number or a decimal string");
-    }
 
     private static Long sequence(JsonParser p, JsonToken v) throws IOException {
         try {
@@ -187,48 +170,10 @@ public final class TickParser implements Serializable {
         throw new FieldException("seq must be an integer");
     }
 
-    private static long timestampMicros(JsonParser p, JsonToken v) throws IOException {
-        if (v == JsonToken.VALUE_NUMBER_INT) {
-            long millis;
-            try {
-                millis = p.getLongValue();
-            } catch (IOException e) {
-                throw new FieldException("ts out of range");
-            }
-            return millisToMicros(millis);
-        }
-        if (v == JsonToken.VALUE_STRING) {
-            return isoMicros(p.getText());
-        }
-        throw new FieldException("ts must be an ISO-8601 string or epoch milliseconds");
-    }
 
     // ---------------------------------------------------------------------------------------------
     // Per-field rules on values already taken out of the JSON: both front ends call these.
 
-    private static BigDecimal decimalText(String text, String field) throws FieldException {
-        String s = text.trim();
-        if (s.isEmpty() || s.length() > 64) {
-            throw new FieldException(field + " is not a decimal");
-        }
-        try {
-            return bounded(new BigDecimal(s), field);
-        } catch (NumberFormatException e) {
-            // NaN, Infinity and garbage end here: none is a finite decimal.
-            throw new FieldException(field + " is not a finite decimal: " + abbreviate(s));
-        }
-    }
-
-    /**
-     * NUMERIC(38, 18) is plenty for any price or size; 1e999999999 would only exhaust memory. In
-     * long arithmetic: with int, 0e2147483647 overflowed past the check and crashed toPlainString.
-     */
-    private static BigDecimal bounded(BigDecimal d, String field) throws FieldException {
-        if (d.scale() > 18 || (long) d.precision() - d.scale() > 20) {
-            throw new FieldException(field + " is outside the supported range (20 integer, 18 fraction digits)");
-        }
-        return d;
-    }
 
     private static Long sequenceText(String s) throws FieldException {
         try {
@@ -238,23 +183,6 @@ public final class TickParser implements Serializable {
         }
     }
 
-    private static long millisToMicros(long millis) throws FieldException {
-        if (Math.abs(millis) > 1L << 50) {
-            throw new FieldException("ts out of range");
-        }
-        return millis * 1000L;
-    }
-
-    private static long isoMicros(String s) throws FieldException {
-        try {
-            OffsetDateTime t = OffsetDateTime.parse(s);
-            return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000L), t.get(ChronoField.MICRO_OF_SECOND));
-        } catch (ArithmeticException e) {
-            throw new FieldException("ts out of range");
-        } catch (DateTimeParseException e) {
-            throw new FieldException("ts is not ISO-8601 with an offset: " + abbreviate(s));
-        }
-    }
 
     /** The record-level rules, once every field has been read. */
     private Tick validate(Tick out, long nowMillis, Fields f) {
@@ -320,29 +248,6 @@ public final class TickParser implements Serializable {
         return out;
     }
 
-    /**
-     * A symbol becomes a primary-key value in PostgreSQL and a Kafka key: control characters (NUL
-     * is refused by PostgreSQL, and a refused row would fail the sink forever), surrounding
-     * spaces and absurd lengths are data errors, not symbols.
-     */
-    static String symbolProblem(String symbol) {
-        if (symbol.length() > MAX_SYMBOL_LENGTH) {
-            return "symbol longer than " + MAX_SYMBOL_LENGTH + " characters";
-        }
-        if (!symbol.strip().equals(symbol)) {
-            return "symbol has leading or trailing white space";
-        }
-        for (int i = 0; i < symbol.length(); i++) {
-            char c = symbol.charAt(i);
-            if (Character.isISOControl(c) || Character.isSurrogate(c) && !Character.isHighSurrogate(c)
-                    && (i == 0 || !Character.isHighSurrogate(symbol.charAt(i - 1)))) {
-                return "symbol contains a control character or broken UTF-16";
-            }
-        }
-        return null;
-    }
-
-    static final int MAX_SYMBOL_LENGTH = 64;
 
     private static Tick reject(Tick out, RejectReason reason, String detail) {
         out.rejectReason = reason.name();
@@ -350,29 +255,6 @@ public final class TickParser implements Serializable {
         return out;
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "unparseable JSON";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    /** A field of the right name but the wrong shape; cheaper than a result object per field. */
-    private static final class FieldException extends IOException {
-        FieldException(String message) {
-            super(message, null);
-        }
-
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    }
 
     // ---------------------------------------------------------------------------------------------
     // The fast front end. It accepts a strict subset of what Jackson accepts, so that wherever it
@@ -600,7 +482,7 @@ public final class TickParser implements Serializable {
         }
         if (type == V_STRING) {
             long micros = isoMicros(b, start, end);
-            return micros != Long.MIN_VALUE ? micros : isoMicros(ascii(b, start, end));
+            return micros != Long.MIN_VALUE ? micros : isoText(ascii(b, start, end));
         }
         throw new FieldException("ts must be an ISO-8601 string or epoch milliseconds");
     }

@@ -1,6 +1,6 @@
 package io.marketbars.sources;
 
-import io.marketbars.records.Tick;
+import io.marketbars.records.Timestamped;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -9,7 +9,8 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
- * Per-partition event-time watermarks with bounded out-of-orderness, hardened for market feeds.
+ * Per-partition event-time watermarks with bounded out-of-orderness, hardened for market feeds:
+ * trades, index values and foreign-flow snapshots alike.
  *
  * <ul>
  *   <li>Rejected records do not move the watermark, and neither does a tick that jumps more than
@@ -26,7 +27,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  *       content; the bounded source emits the final watermark at the end of input.
  * </ul>
  */
-public final class TickWatermarks implements WatermarkGenerator<Tick> {
+public final class TickWatermarks<T extends Timestamped> implements WatermarkGenerator<T> {
 
     private final long boundMillis;
     private final long maxClockJumpMillis;
@@ -63,15 +64,15 @@ public final class TickWatermarks implements WatermarkGenerator<Tick> {
      * pauses a partition that a bounded replay has already finished. Lateness does not depend on
      * it: see {@code OrderAndDeduplicate} for the per-symbol watermark that makes it deterministic.
      */
-    public static WatermarkStrategy<Tick> strategy(
+    public static <T extends Timestamped> WatermarkStrategy<T> strategy(
             Duration bound, Duration maxClockJump, Duration idleTimeout, boolean live) {
-        return WatermarkStrategy.<Tick>forGenerator(ctx -> new TickWatermarks(bound, maxClockJump, idleTimeout, live))
-                .withTimestampAssigner((tick, kafkaTs) -> tick.isRejected() ? kafkaTs : tick.tsMillis());
+        return WatermarkStrategy.<T>forGenerator(ctx -> new TickWatermarks<>(bound, maxClockJump, idleTimeout, live))
+                .withTimestampAssigner((r, kafkaTs) -> r.isRejected() ? kafkaTs : r.tsMillis());
     }
 
     @Override
-    public void onEvent(Tick tick, long eventTimestamp, WatermarkOutput output) {
-        if (tick.isRejected()) {
+    public void onEvent(T record, long eventTimestamp, WatermarkOutput output) {
+        if (record.isRejected()) {
             return;
         }
         lastEventNanos = monotonicNanos.getAsLong();

@@ -34,11 +34,11 @@ class TickWatermarksTest {
         public void markActive() {}
     };
 
-    private TickWatermarks generator(boolean live) {
-        return new TickWatermarks(BOUND, JUMP, IDLE, live, () -> wallMillis, () -> nanos);
+    private TickWatermarks<Tick> generator(boolean live) {
+        return new TickWatermarks<>(BOUND, JUMP, IDLE, live, () -> wallMillis, () -> nanos);
     }
 
-    private void event(TickWatermarks g, Tick t) {
+    private void event(TickWatermarks<Tick> g, Tick t) {
         g.onEvent(t, t.tsMillis(), output);
     }
 
@@ -48,7 +48,7 @@ class TickWatermarksTest {
 
     @Test
     void boundedOutOfOrdernessAndRejectedRecordsDoNotCount() {
-        TickWatermarks g = generator(false);
+        TickWatermarks<Tick> g = generator(false);
         g.onPeriodicEmit(output);
         assertThat(emitted).isEmpty();
         event(g, tick("A").at(MINUTE_0.plusSeconds(10)).build());
@@ -61,7 +61,7 @@ class TickWatermarksTest {
 
     @Test
     void aJumpMovesTheWatermarkOnlyOnceConfirmed() {
-        TickWatermarks g = generator(false);
+        TickWatermarks<Tick> g = generator(false);
         event(g, tick("A").at(MINUTE_0).build());
         event(g, tick("B").at(MINUTE_0.plusSeconds(3600)).build()); // a bad clock, or a new session?
         g.onPeriodicEmit(output);
@@ -73,7 +73,7 @@ class TickWatermarksTest {
 
     @Test
     void liveModeFollowsTheWallClockOnlyAfterTheIdleTimeout() {
-        TickWatermarks g = generator(true);
+        TickWatermarks<Tick> g = generator(true);
         event(g, tick("A").at(MINUTE_0).build());
         nanos += Duration.ofSeconds(4).toNanos(); // a short stall: not quiet yet
         g.onPeriodicEmit(output);
@@ -85,7 +85,7 @@ class TickWatermarksTest {
 
     @Test
     void liveModeWithoutAnyTickFollowsTheWallClockAfterTheIdleTimeout() {
-        TickWatermarks g = generator(true);
+        TickWatermarks<Tick> g = generator(true);
         g.onPeriodicEmit(output);
         assertThat(emitted).isEmpty();
         nanos += IDLE.toNanos();
@@ -96,7 +96,7 @@ class TickWatermarksTest {
 
     @Test
     void replayModeNeverUsesTheWallClock() {
-        TickWatermarks g = generator(false);
+        TickWatermarks<Tick> g = generator(false);
         event(g, tick("A").at(MINUTE_0).build());
         nanos += Duration.ofHours(1).toNanos();
         wallMillis += 3_600_000;

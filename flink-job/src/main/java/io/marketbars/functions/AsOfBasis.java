@@ -1,0 +1,247 @@
+package io.marketbars.functions;
+
+import io.marketbars.config.FuturesContracts;
+import io.marketbars.records.BasisBar;
+import io.marketbars.records.IndexValue;
+import io.marketbars.records.RejectReason;
+import io.marketbars.records.Tick;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per underlying index: joins each futures trade, in event time, with the latest index value at or
+ * before it, and emits one {@link BasisBar} per contract and minute once the watermark passes the
+ * minute, then again whenever a late trade or a late index value changes it.
+ *
+ * <p>Trades arrive deduplicated, ordered and already judged for lateness by
+ * {@link OrderAndDeduplicate}; index values are judged here, against the later of Flink's watermark
+ * and the index's own clock, exactly as trades are. A minute is emitted when the watermark (the
+ * minimum of both inputs) passes its end, so every index value that is not late has arrived. Each
+ * bar is recomputed from everything held ({@link BasisBars#compute}), so the result does not depend
+ * on arrival order, on replays or on parallelism, only on which records were accepted.
+ *
+ * <p>State is bounded: trades and index values stay for the allowed lateness past their minute,
+ * plus the last index value before that as the base of the as-of join.
+ */
+public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, BasisBar> {
+    private static final long serialVersionUID = 1L;
+
+    private static final long MINUTE = 60_000L;
+
+    private final long boundMillis;
+    private final long allowedLatenessMillis;
+    private final long maxAheadMillis;
+    private final long maxClockJumpMillis;
+    private final FuturesContracts contracts;
+    private final String tradesTopic;
+    private final String indexTopic;
+
+    private transient ValueState<BasisKeyState> keyState;
+    private transient Counter barsOut;
+    private transient Counter barUpdates;
+    private transient Counter tradesJoined;
+    private transient Counter tradesUnjoined;
+    private transient Counter indexDuplicates;
+    private transient Counter indexCorrections;
+    private transient Counter indexLateAccepted;
+    private transient Counter indexLateDeadLettered;
+    private transient Counter indexOutOfRange;
+    private transient Counter tradesTooLate;
+
+    public AsOfBasis(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
+            FuturesContracts contracts, String tradesTopic, String indexTopic) {
+        this.boundMillis = boundMillis;
+        this.allowedLatenessMillis = allowedLatenessMillis;
+        this.maxAheadMillis = maxAheadMillis;
+        this.maxClockJumpMillis = maxClockJumpMillis;
+        this.contracts = contracts;
+        this.tradesTopic = tradesTopic;
+        this.indexTopic = indexTopic;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        keyState = getRuntimeContext().getState(new ValueStateDescriptor<>("basis-key-state", BasisKeyState.class));
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        barsOut = metrics.counter("basisBarsOut");
+        barUpdates = metrics.counter("basisBarUpdatesFromLateRecords");
+        tradesJoined = metrics.counter("futuresTradesJoined");
+        tradesUnjoined = metrics.counter("futuresTradesWithoutIndex");
+        indexDuplicates = metrics.counter("indexDuplicates");
+        indexCorrections = metrics.counter("indexCorrections");
+        indexLateAccepted = metrics.counter("indexLateAccepted");
+        indexLateDeadLettered = metrics.counter("indexLateDeadLettered");
+        indexOutOfRange = metrics.counter("indexTimestampOutOfRange");
+        tradesTooLate = metrics.counter("futuresTradesTooLate");
+    }
+
+    @Override
+    public void processElement1(Tick trade, Context ctx, Collector<BasisBar> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        long ts = trade.tsMillis();
+        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
+        if (cleanup <= watermark) {
+            // Cannot happen: upstream judged the trade against a watermark at least this one.
+            // Wired anyway, so nothing could vanish silently.
+            tradesTooLate.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.ofValidTick(trade, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
+                    "basis minute already purged at watermark " + watermark, tradesTopic));
+            return;
+        }
+        BasisKeyState s = state();
+        s.addTrade(trade);
+        long bucket = Math.floorDiv(ts, MINUTE) * MINUTE;
+        if (bucket + MINUTE - 1 <= watermark) {
+            emit(trade.symbol, ctx.getCurrentKey(), bucket, s, out, true);
+        } else {
+            ctx.timerService().registerEventTimeTimer(bucket + MINUTE - 1);
+        }
+        ctx.timerService().registerEventTimeTimer(cleanup);
+        keyState.update(s);
+    }
+
+    @Override
+    public void processElement2(IndexValue v, Context ctx, Collector<BasisBar> out) throws Exception {
+        BasisKeyState s = state();
+        long flinkWatermark = ctx.timerService().currentWatermark();
+        long watermark = Math.max(flinkWatermark, s.indexClock.watermark(boundMillis));
+        long ts = v.tsMillis();
+        if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {
+            indexOutOfRange.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(v, RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "more than max-ahead-of-watermark ahead of watermark " + watermark, indexTopic));
+            return;
+        }
+        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
+        if (cleanup <= watermark) {
+            indexLateDeadLettered.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(v, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
+                    "minute closed for good at watermark " + cleanup + ", watermark is " + watermark, indexTopic));
+            return;
+        }
+        if (s.indexClock.refutedBy(v, maxClockJumpMillis)) {
+            IndexValue[][] holder = {s.index};
+            IndexValue bad = SortedRecords.remove(holder, s.indexClock.suspectPartition, s.indexClock.suspectOffset);
+            s.index = holder[0];
+            if (bad != null) {
+                indexOutOfRange.inc();
+                ctx.output(DeadLetters.TAG, DeadLetters.ofValid(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "jumped more than max-clock-jump ahead of the index's clock and the next value did not follow",
+                        indexTopic));
+            }
+        }
+        s.indexClock.advance(v, maxClockJumpMillis);
+        IndexValue[][] holder = {s.index};
+        SortedRecords.Outcome outcome = SortedRecords.insert(holder, v, (a, b) -> a.value.compareTo(b.value) == 0);
+        s.index = holder[0];
+        switch (outcome) {
+            case DUPLICATE:
+            case SUPERSEDED:
+                indexDuplicates.inc();
+                break;
+            case CORRECTED:
+                indexCorrections.inc();
+                // fall through: a correction changes bars exactly as a new value does
+            case ADDED:
+                if (ts <= flinkWatermark) {
+                    indexLateAccepted.inc();
+                    reemitAffected(v, ctx.getCurrentKey(), flinkWatermark, s, out);
+                }
+                ctx.timerService().registerEventTimeTimer(cleanup);
+                break;
+            default:
+                throw new IllegalStateException(outcome.name());
+        }
+        keyState.update(s);
+    }
+
+    /** A late index value changes the trades from it up to the next value: re-emit their closed minutes. */
+    private void reemitAffected(IndexValue v, String underlying, long watermark, BasisKeyState s,
+            Collector<BasisBar> out) {
+        int i = SortedRecords.lastAtOrBefore(s.index, v.tsMicros);
+        long until = i + 1 < s.index.length ? s.index[i + 1].tsMicros : Long.MAX_VALUE;
+        Set<String> minutes = new LinkedHashSet<>();
+        for (Tick t : s.trades) {
+            long bucket = Math.floorDiv(t.tsMillis(), MINUTE) * MINUTE;
+            if (t.tsMicros >= v.tsMicros && t.tsMicros < until && bucket + MINUTE - 1 <= watermark
+                    && minutes.add(t.symbol + '\u0000' + bucket)) {
+                emit(t.symbol, underlying, bucket, s, out, true);
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<BasisBar> out) throws Exception {
+        BasisKeyState s = keyState.value();
+        if (s == null) {
+            return;
+        }
+        if (Math.floorMod(timestamp + 1, MINUTE) == 0) {
+            long bucket = timestamp + 1 - MINUTE;
+            Set<String> contractsInMinute = new LinkedHashSet<>();
+            for (Tick t : s.trades) {
+                if (Math.floorDiv(t.tsMillis(), MINUTE) * MINUTE == bucket && contractsInMinute.add(t.symbol)) {
+                    emit(t.symbol, ctx.getCurrentKey(), bucket, s, out, false);
+                }
+            }
+        }
+        prune(s, timestamp);
+        if (s.trades.length == 0 && s.index.length == 0) {
+            keyState.clear();
+        } else {
+            keyState.update(s);
+        }
+    }
+
+    /**
+     * Drops what no accepted record can change any more: trades whose minute is past its lateness,
+     * and index values older than every trade that may still arrive, except the last of those
+     * (the as-of base). A last value from an earlier day is dropped too: it can join nothing.
+     */
+    private void prune(BasisKeyState s, long watermark) {
+        int keep = 0;
+        while (keep < s.trades.length && KeyClock.cleanupTime(s.trades[keep].tsMillis(), allowedLatenessMillis) <= watermark) {
+            keep++;
+        }
+        if (keep > 0) {
+            s.trades = java.util.Arrays.copyOfRange(s.trades, keep, s.trades.length);
+        }
+        long oldestTradeMillis = watermark - allowedLatenessMillis - MINUTE;
+        int base = SortedRecords.lastAtOrBefore(s.index, oldestTradeMillis * 1000L);
+        if (base > 0) {
+            s.index = java.util.Arrays.copyOfRange(s.index, base, s.index.length);
+        }
+        if (s.index.length == 1 && s.trades.length == 0
+                && contracts.tradingDay(s.index[0].tsMillis()) < contracts.tradingDay(oldestTradeMillis)) {
+            s.index = new IndexValue[0];
+        }
+    }
+
+    private void emit(String contract, String underlying, long bucket, BasisKeyState s, Collector<BasisBar> out,
+            boolean update) {
+        BasisBar bar = BasisBars.compute(contract, underlying, bucket, s.trades, s.index, contracts);
+        if (bar == null) {
+            return;
+        }
+        if (update) {
+            barUpdates.inc();
+        } else {
+            barsOut.inc();
+            tradesJoined.inc(bar.joinedCount);
+            tradesUnjoined.inc(bar.unjoinedCount);
+        }
+        out.collect(bar);
+    }
+
+    private BasisKeyState state() throws java.io.IOException {
+        BasisKeyState s = keyState.value();
+        return s != null ? s : new BasisKeyState();
+    }
+}

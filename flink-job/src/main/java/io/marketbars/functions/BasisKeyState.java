@@ -1,0 +1,30 @@
+package io.marketbars.functions;
+
+import io.marketbars.records.IndexValue;
+import io.marketbars.records.Tick;
+
+/**
+ * What {@link AsOfBasis} keeps per underlying index: the index's clock, its values and the futures
+ * trades on it, each for as long as a late record may still change a bar (the allowed lateness
+ * past the minute), plus the last index value before that as the as-of base.
+ */
+public class BasisKeyState {
+    public KeyClock indexClock = new KeyClock();
+    /** Time order, at most one value per instant. */
+    public IndexValue[] index = new IndexValue[0];
+    /** {@link Tick#compareOrder} order; contracts mixed. */
+    public Tick[] trades = new Tick[0];
+
+    public BasisKeyState() {}
+
+    void addTrade(Tick t) {
+        int i = trades.length;
+        while (i > 0 && Tick.compareOrder(trades[i - 1], t) > 0) {
+            i--;
+        }
+        Tick[] b = java.util.Arrays.copyOf(trades, trades.length + 1);
+        System.arraycopy(trades, i, b, i + 1, trades.length - i);
+        b[i] = t;
+        trades = b;
+    }
+}

@@ -1,0 +1,17 @@
+package io.marketbars.functions;
+
+import io.marketbars.records.FlowSnapshot;
+
+/**
+ * What {@link ForeignFlow} keeps per symbol: its clock, the snapshots whose minute may still
+ * change (time order, one per instant), and the fold of every snapshot before them.
+ */
+public class FlowKeyState {
+    public KeyClock clock = new KeyClock();
+    public FlowBase base = new FlowBase();
+    public FlowSnapshot[] snapshots = new FlowSnapshot[0];
+    /** The pending timer that forgets a symbol whose day is over; {@link Long#MIN_VALUE} if none. */
+    public long forgetTimer = Long.MIN_VALUE;
+
+    public FlowKeyState() {}
+}

@@ -1,0 +1,190 @@
+package io.marketbars.functions;
+
+import io.marketbars.records.FlowBar;
+import io.marketbars.records.FlowSnapshot;
+import io.marketbars.records.RejectReason;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.Arrays;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per symbol: orders foreign-flow snapshots by event time, turns them into per-minute flow with
+ * {@link FlowBars}, and emits one {@link FlowBar} per minute once the watermark passes it, then
+ * again (with every later minute whose totals it changes) when a late snapshot arrives.
+ *
+ * <p>Lateness is judged as for trades and index values: against the later of Flink's watermark and
+ * the symbol's own clock, with the same clock-jump rule. Snapshots stay in state for the allowed
+ * lateness past their minute, then fold into a small base (counters and day totals); when the
+ * symbol's trading day is over and nothing is pending, the state is forgotten.
+ */
+public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, FlowBar> {
+    private static final long serialVersionUID = 1L;
+
+    private static final long MINUTE = 60_000L;
+
+    private final long boundMillis;
+    private final long allowedLatenessMillis;
+    private final long maxAheadMillis;
+    private final long maxClockJumpMillis;
+    private final ZoneId zone;
+    private final String sourceTopic;
+
+    private transient ValueState<FlowKeyState> keyState;
+    private transient Counter barsOut;
+    private transient Counter barUpdates;
+    private transient Counter resets;
+    private transient Counter duplicates;
+    private transient Counter corrections;
+    private transient Counter lateAccepted;
+    private transient Counter lateDeadLettered;
+    private transient Counter outOfRange;
+
+    public ForeignFlow(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
+            ZoneId zone, String sourceTopic) {
+        this.boundMillis = boundMillis;
+        this.allowedLatenessMillis = allowedLatenessMillis;
+        this.maxAheadMillis = maxAheadMillis;
+        this.maxClockJumpMillis = maxClockJumpMillis;
+        this.zone = zone;
+        this.sourceTopic = sourceTopic;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        keyState = getRuntimeContext().getState(new ValueStateDescriptor<>("flow-key-state", FlowKeyState.class));
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        barsOut = metrics.counter("flowBarsOut");
+        barUpdates = metrics.counter("flowBarUpdatesFromLateSnapshots");
+        resets = metrics.counter("flowFeedResets");
+        duplicates = metrics.counter("flowDuplicates");
+        corrections = metrics.counter("flowCorrections");
+        lateAccepted = metrics.counter("flowLateAccepted");
+        lateDeadLettered = metrics.counter("flowLateDeadLettered");
+        outOfRange = metrics.counter("flowTimestampOutOfRange");
+    }
+
+    @Override
+    public void processElement(FlowSnapshot snap, Context ctx, Collector<FlowBar> out) throws Exception {
+        FlowKeyState s = keyState.value();
+        if (s == null) {
+            s = new FlowKeyState();
+        }
+        long flinkWatermark = ctx.timerService().currentWatermark();
+        long watermark = Math.max(flinkWatermark, s.clock.watermark(boundMillis));
+        long ts = snap.tsMillis();
+        if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {
+            outOfRange.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(snap, RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "more than max-ahead-of-watermark ahead of watermark " + watermark, sourceTopic));
+            return;
+        }
+        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
+        if (cleanup <= watermark) {
+            lateDeadLettered.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(snap, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
+                    "minute closed for good at watermark " + cleanup + ", watermark is " + watermark, sourceTopic));
+            return;
+        }
+        if (s.clock.refutedBy(snap, maxClockJumpMillis)) {
+            FlowSnapshot[][] holder = {s.snapshots};
+            FlowSnapshot bad = SortedRecords.remove(holder, s.clock.suspectPartition, s.clock.suspectOffset);
+            s.snapshots = holder[0];
+            if (bad != null) {
+                outOfRange.inc();
+                ctx.output(DeadLetters.TAG, DeadLetters.ofValid(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "jumped more than max-clock-jump ahead of the symbol's clock and the next snapshot did not follow",
+                        sourceTopic));
+            }
+        }
+        s.clock.advance(snap, maxClockJumpMillis);
+        FlowSnapshot[][] holder = {s.snapshots};
+        SortedRecords.Outcome outcome = SortedRecords.insert(holder, snap, ForeignFlow::samePayload);
+        s.snapshots = holder[0];
+        if (outcome == SortedRecords.Outcome.DUPLICATE || outcome == SortedRecords.Outcome.SUPERSEDED) {
+            duplicates.inc();
+        } else {
+            if (outcome == SortedRecords.Outcome.CORRECTED) {
+                corrections.inc();
+            }
+            long bucket = Math.floorDiv(ts, MINUTE) * MINUTE;
+            if (bucket + MINUTE - 1 <= flinkWatermark) {
+                lateAccepted.inc();
+                // Its minute and every later closed one: deltas and day totals run on from it.
+                emit(ctx.getCurrentKey(), s, bucket, flinkWatermark, true, out);
+            } else {
+                ctx.timerService().registerEventTimeTimer(bucket + MINUTE - 1);
+            }
+            ctx.timerService().registerEventTimeTimer(cleanup);
+        }
+        keyState.update(s);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FlowBar> out) throws Exception {
+        FlowKeyState s = keyState.value();
+        if (s == null) {
+            return;
+        }
+        if (Math.floorMod(timestamp + 1, MINUTE) == 0) {
+            long bucket = timestamp + 1 - MINUTE;
+            emit(ctx.getCurrentKey(), s, bucket, timestamp, false, out);
+        }
+        int pruned = 0;
+        while (pruned < s.snapshots.length
+                && KeyClock.cleanupTime(s.snapshots[pruned].tsMillis(), allowedLatenessMillis) <= timestamp) {
+            FlowBars.apply(s.base, s.snapshots[pruned], zone, null);
+            pruned++;
+        }
+        if (pruned > 0) {
+            s.snapshots = Arrays.copyOfRange(s.snapshots, pruned, s.snapshots.length);
+        }
+        if (s.snapshots.length == 0 && s.base.day == Integer.MIN_VALUE) {
+            keyState.clear(); // every snapshot held turned out to be a bad clock
+            return;
+        }
+        if (s.snapshots.length == 0) {
+            // The next day starts from zero whatever the base says: once the day is over (plus the
+            // lateness), the base carries nothing a future snapshot needs.
+            long endOfDay = LocalDate.ofEpochDay(s.base.day).plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
+            long forgetAt = endOfDay + allowedLatenessMillis + MINUTE;
+            if (timestamp >= forgetAt) {
+                keyState.clear();
+                return;
+            }
+            if (s.forgetTimer != forgetAt) {
+                s.forgetTimer = forgetAt;
+                ctx.timerService().registerEventTimeTimer(forgetAt);
+            }
+        }
+        keyState.update(s);
+    }
+
+    /** Emits the bars of minutes from {@code from} on that are closed at {@code closedThrough}. */
+    private void emit(String symbol, FlowKeyState s, long from, long closedThrough, boolean update,
+            Collector<FlowBar> out) {
+        for (FlowBar bar : FlowBars.fold(symbol, s.base.copy(), s.snapshots, zone)) {
+            if (bar.bucketStartMillis >= from && bar.bucketStartMillis + MINUTE - 1 <= closedThrough) {
+                if (update) {
+                    barUpdates.inc();
+                } else {
+                    barsOut.inc();
+                    resets.inc(bar.resetCount);
+                }
+                out.collect(bar);
+            }
+        }
+    }
+
+    private static boolean samePayload(FlowSnapshot a, FlowSnapshot b) {
+        return a.buyQty.compareTo(b.buyQty) == 0 && a.sellQty.compareTo(b.sellQty) == 0
+                && (a.hasValues() ? b.hasValues() && a.buyValue.compareTo(b.buyValue) == 0
+                        && a.sellValue.compareTo(b.sellValue) == 0 : !b.hasValues());
+    }
+}

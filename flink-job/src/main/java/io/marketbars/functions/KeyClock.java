@@ -1,0 +1,45 @@
+package io.marketbars.functions;
+
+import io.marketbars.records.FeedRecord;
+import io.marketbars.sources.ClockJumps;
+
+/**
+ * The event-time clock of one index or symbol of a non-trade feed: its newest trusted timestamp
+ * and a pending clock-jump suspect, with the same rules as the trades' symbol clock (see
+ * {@link ClockJumps}). Kept in keyed state, so lateness verdicts depend on the order of the key's
+ * records in its partition, not on when periodic watermarks happened to be emitted.
+ */
+public class KeyClock {
+    public long maxTimestamp = Long.MIN_VALUE;
+    public long suspectTs = Long.MIN_VALUE;
+    public int suspectPartition;
+    public long suspectOffset;
+
+    public KeyClock() {}
+
+    /** The key's own watermark: newest trusted timestamp minus the out-of-orderness bound. */
+    public long watermark(long boundMillis) {
+        return maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - boundMillis - 1;
+    }
+
+    /** Whether {@code r} shows the pending suspect to be a bad clock (it is back near the old clock). */
+    public boolean refutedBy(FeedRecord r, long maxJumpMillis) {
+        return ClockJumps.refutes(maxTimestamp, suspectTs, r.tsMillis(), maxJumpMillis);
+    }
+
+    public void advance(FeedRecord r, long maxJumpMillis) {
+        long ts = r.tsMillis();
+        long max = ClockJumps.advance(maxTimestamp, suspectTs, ts, maxJumpMillis);
+        suspectTs = ClockJumps.suspectAfter(max, ts, maxJumpMillis);
+        if (suspectTs != Long.MIN_VALUE) {
+            suspectPartition = r.partition;
+            suspectOffset = r.offset;
+        }
+        maxTimestamp = max;
+    }
+
+    /** The end of the watermark-driven life of the minute holding {@code tsMillis}, as Flink windows purge. */
+    public static long cleanupTime(long tsMillis, long allowedLatenessMillis) {
+        return Math.floorDiv(tsMillis, 60_000L) * 60_000L + 59_999L + allowedLatenessMillis;
+    }
+}

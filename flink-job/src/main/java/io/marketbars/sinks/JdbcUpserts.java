@@ -1,0 +1,64 @@
+package io.marketbars.sinks;
+
+import io.marketbars.config.JobOptions;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
+import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
+
+/**
+ * The one way every bar table is written: the Flink JDBC connector's sink, at-least-once, with
+ * idempotent upserts, batches flushed by size, by time and before every checkpoint barrier, and
+ * versions of one row within a batch collapsed (see {@link CollapsingConnectionProvider}).
+ */
+public final class JdbcUpserts {
+    private JdbcUpserts() {}
+
+    /**
+     * @param keyParameters how many leading statement parameters identify a row (the primary key)
+     */
+    public static <T> JdbcSink<T> sink(JobOptions options, JdbcQueryStatement<T> statement, int keyParameters) {
+        JdbcConnectionOptions connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                .withUrl(options.sinkJdbcUrl())
+                .withDriverName("org.postgresql.Driver")
+                .withUsername(options.dbUser)
+                .withPassword(options.dbPassword())
+                .build();
+        JdbcExecutionOptions execution = JdbcExecutionOptions.builder()
+                .withBatchSize(options.sinkBatchSize)
+                .withBatchIntervalMs(options.sinkFlushInterval.toMillis())
+                .withMaxRetries(options.sinkMaxRetries)
+                .build();
+        return JdbcSink.<T>builder()
+                .withExecutionOptions(execution)
+                .withQueryStatement(statement)
+                .buildAtLeastOnce(new CollapsingConnectionProvider(
+                        new SimpleJdbcConnectionProvider(connection), statement.query(), keyParameters));
+    }
+
+    static OffsetDateTime millis(long epochMillis) {
+        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneOffset.UTC);
+    }
+
+    static OffsetDateTime micros(long epochMicros) {
+        return OffsetDateTime.ofInstant(Instant.ofEpochSecond(
+                Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L), ZoneOffset.UTC);
+    }
+
+    /** NUMERIC parameters go in as BigDecimal, so the column stores them exactly; null as SQL NULL. */
+    static void decimal(PreparedStatement ps, int i, BigDecimal v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.NUMERIC);
+        } else {
+            ps.setBigDecimal(i, v);
+        }
+    }
+}
