@@ -195,9 +195,16 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         prune(s, timestamp);
         if (s.trades.length == 0 && s.index.length == 0) {
             keyState.clear();
-        } else {
-            keyState.update(s);
+            return;
         }
+        if (s.trades.length == 0 && s.index.length == 1) {
+            // Only the as-of base is left: it can join nothing after its trading day, so a timer
+            // then forgets it (one per index, while it stays quiet).
+            long endOfDay = java.time.LocalDate.ofEpochDay(contracts.tradingDay(s.index[0].tsMillis()) + 1L)
+                    .atStartOfDay(contracts.zone()).toInstant().toEpochMilli();
+            ctx.timerService().registerEventTimeTimer(endOfDay + allowedLatenessMillis + MINUTE);
+        }
+        keyState.update(s);
     }
 
     /**

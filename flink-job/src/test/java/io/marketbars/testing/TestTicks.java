@@ -1,5 +1,7 @@
 package io.marketbars.testing;
 
+import io.marketbars.records.FlowSnapshot;
+import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -84,5 +86,37 @@ public final class TestTicks {
         public Tick build() {
             return t;
         }
+    }
+
+    private static long offsets;
+
+    /** An index value at {@code at}; each call takes the next offset, so arrival order is call order. */
+    public static IndexValue index(String symbol, Instant at, String value) {
+        IndexValue v = new IndexValue();
+        v.symbol = symbol;
+        v.tsMicros = at.getEpochSecond() * 1_000_000L + at.getNano() / 1000L;
+        v.value = new BigDecimal(value);
+        v.offset = ++offsets;
+        return v;
+    }
+
+    /** A foreign-flow snapshot (cumulative buy and sell quantities), without values. */
+    public static FlowSnapshot flow(String symbol, Instant at, String buyQty, String sellQty) {
+        FlowSnapshot f = new FlowSnapshot();
+        f.symbol = symbol;
+        f.tsMicros = at.getEpochSecond() * 1_000_000L + at.getNano() / 1000L;
+        f.buyQty = new BigDecimal(buyQty);
+        f.sellQty = new BigDecimal(sellQty);
+        f.offset = ++offsets;
+        return f;
+    }
+
+    /** The same snapshot with cumulative values. */
+    public static FlowSnapshot flow(String symbol, Instant at, String buyQty, String sellQty, String buyValue,
+            String sellValue) {
+        FlowSnapshot f = flow(symbol, at, buyQty, sellQty);
+        f.buyValue = new BigDecimal(buyValue);
+        f.sellValue = new BigDecimal(sellValue);
+        return f;
     }
 }
