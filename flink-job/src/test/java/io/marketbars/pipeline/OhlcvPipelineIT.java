@@ -8,10 +8,11 @@ import io.marketbars.records.Bar;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
 import io.marketbars.sources.TickDeserializer;
-import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
+import io.marketbars.testing.FailOnceAfterCheckpoint;
+import io.marketbars.testing.ThrottledUntilFailure;
 import io.marketbars.testing.MarketTape;
 import io.marketbars.testing.MarketTape.Entry;
 import io.marketbars.testing.MarketTape.Kind;
@@ -26,13 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -89,7 +84,7 @@ class OhlcvPipelineIT {
 
     @Test
     void failureMidStreamRecoversFromCheckpointToTheSameRowsAsAFaultFreeRun() throws Exception {
-        FailOnceAfterCheckpoint.reset();
+        FailOnceAfterCheckpoint.arm();
         Run failed = replay(true);
         assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
         assertThat(FailOnceAfterCheckpoint.RESTORED).as("the job restored from a checkpoint").isTrue();
@@ -130,7 +125,7 @@ class OhlcvPipelineIT {
         BarsPipeline.Sinks sinks = !injectFailure ? production : new BarsPipeline.Sinks() {
             @Override
             public void bars(DataStream<Bar> bars) {
-                production.bars(bars.map(new FailOnceAfterCheckpoint()).uid("test-fail-once").name("Fail once"));
+                production.bars(bars.map(new FailOnceAfterCheckpoint<Bar>()).uid("test-fail-once").name("Fail once"));
             }
 
             @Override
@@ -139,7 +134,7 @@ class OhlcvPipelineIT {
             }
         };
         BarsPipeline.define(env, () -> injectFailure
-                ? BarsJob.tradesSource(options, new ThrottledUntilFailure(new TickDeserializer(options.maxFutureSkew.toMillis())))
+                ? BarsJob.tradesSource(options, new ThrottledUntilFailure<>(new TickDeserializer(options.maxFutureSkew.toMillis()), 20))
                 : BarsJob.tradesSource(options), sinks, options);
         env.execute("it-" + dlq);
         return new Run(dbUrl, dlq);
@@ -194,84 +189,5 @@ class OhlcvPipelineIT {
             }
         }
         return rows;
-    }
-
-    /**
-     * Slows the source down while a failure is armed, so that checkpoints complete while ticks
-     * are still flowing and the failure really happens mid-stream (a fast replay can otherwise
-     * end before the first checkpoint).
-     */
-    static final class ThrottledUntilFailure implements KafkaRecordDeserializationSchema<Tick> {
-        private static final long serialVersionUID = 1L;
-        private final KafkaRecordDeserializationSchema<Tick> delegate;
-        private transient long records;
-
-        ThrottledUntilFailure(KafkaRecordDeserializationSchema<Tick> delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void open(org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext context)
-                throws Exception {
-            delegate.open(context);
-        }
-
-        @Override
-        public void deserialize(ConsumerRecord<byte[], byte[]> record, org.apache.flink.util.Collector<Tick> out)
-                throws java.io.IOException {
-            if (FailOnceAfterCheckpoint.ARMED.get() && ++records % 20 == 0) {
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            delegate.deserialize(record, out);
-        }
-
-        @Override
-        public org.apache.flink.api.common.typeinfo.TypeInformation<Tick> getProducedType() {
-            return delegate.getProducedType();
-        }
-    }
-
-    /** Throws once, after a checkpoint has completed, so the job must restore from it. */
-    static final class FailOnceAfterCheckpoint extends RichMapFunction<Bar, Bar>
-            implements CheckpointListener, CheckpointedFunction {
-        static volatile boolean FAILED;
-        static volatile boolean RESTORED;
-        static volatile boolean CHECKPOINTED;
-        static final AtomicBoolean ARMED = new AtomicBoolean();
-
-        static void reset() {
-            FAILED = false;
-            RESTORED = false;
-            CHECKPOINTED = false;
-            ARMED.set(true);
-        }
-
-        @Override
-        public Bar map(Bar bar) {
-            if (CHECKPOINTED && ARMED.compareAndSet(true, false)) {
-                FAILED = true;
-                throw new RuntimeException("injected failure for the exactly-once test");
-            }
-            return bar;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            CHECKPOINTED = true;
-        }
-
-        @Override
-        public void snapshotState(FunctionSnapshotContext context) {}
-
-        @Override
-        public void initializeState(FunctionInitializationContext context) {
-            if (context.isRestored()) {
-                RESTORED = true;
-            }
-        }
     }
 }
