@@ -22,7 +22,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every type that crosses the network or lives in state has a Flink serializer that is not Kryo. */
 class RecordSerializationTest {
     @ParameterizedTest
-    @ValueSource(classes = {Bar.class, DeadLetter.class, BarAccumulator.class, TradeKeyState.class})
+    @ValueSource(classes = {Bar.class, DeadLetter.class, BarAccumulator.class, TradeKeyState.class, IndexValue.class,
+        FlowSnapshot.class, BasisBar.class, FlowBar.class, io.marketbars.functions.KeyClock.class,
+        io.marketbars.functions.FlowBase.class, io.marketbars.functions.FlowKeyState.class})
     void serializedAsPojoWithoutKryo(Class<?> type) {
         assertSerializedAsPojo(type);
         assertSerializedAsPojoWithoutKryo(type);
