@@ -48,6 +48,8 @@ public final class LocalRun {
         EmbeddedKafka kafka = EmbeddedKafka.start();
         EmbeddedPostgres postgres = EmbeddedPostgres.start();
         kafka.createTopic("trades", 4);
+        kafka.createTopic("index-values", 1);
+        kafka.createTopic("foreign-flow", 2);
         kafka.createTopic("bars-dead-letter", 1);
         postgres.createDatabase("bars");
         String dbUrl = postgres.jdbcUrl("bars");
@@ -63,17 +65,21 @@ public final class LocalRun {
             "--out-of-orderness", p.get("out-of-orderness", "2 s"),
             "--allowed-lateness", p.get("allowed-lateness", "1 min"),
             "--parallelism", p.get("parallelism", "2"),
+            "--futures", "VN30F*=VN30",
+            "--futures-aliases", "VN30F1M=VN30F+1",
+            "--exchange-time-zone", "Asia/Ho_Chi_Minh",
         }, Map.of());
 
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProps());
-        MarketSimulator simulator = new MarketSimulator(producer, options.tradesTopic, System.nanoTime(), rate, symbols);
+        MarketSimulator simulator = new MarketSimulator(producer, options.tradesTopic, options.indexTopic,
+                options.foreignFlowTopic, System.nanoTime(), rate, symbols, MarketSimulator.Faults.DEFAULT);
 
         Configuration conf = BarsJob.configuration(options);
         conf.set(RestOptions.PORT, uiPort);
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         BarsJob.configure(env, options);
-        BarsPipeline.define(env, () -> BarsJob.tradesSource(options), BarsJob.productionSinks(options), options);
+        BarsPipeline.define(env, BarsJob.productionSources(options), BarsJob.productionSinks(options), options);
         JobClient job = env.executeAsync("market-bars (local run)");
         simulator.start();
 
@@ -85,8 +91,9 @@ public final class LocalRun {
         Runtime.getRuntime().addShutdownHook(shutdown);
 
         System.out.printf("%nWeb UI: http://localhost:%d  (job %s)%n", uiPort, job.getJobID());
-        System.out.printf("Kafka: %s  topic 'trades' (4 partitions), dead letters in 'bars-dead-letter'%n", kafka.bootstrapServers());
-        System.out.printf("PostgreSQL: %s  table ohlcv_1m%n", dbUrl);
+        System.out.printf("Kafka: %s  topics 'trades' (4 partitions), 'index-values', 'foreign-flow', dead letters in 'bars-dead-letter'%n",
+                kafka.bootstrapServers());
+        System.out.printf("PostgreSQL: %s  tables ohlcv_1m, basis_1m, foreign_flow_1m%n", dbUrl);
         System.out.printf("Simulator: %d symbols, ~%.0f ticks/s. %s%n%n", symbols, rate,
                 duration.isZero() ? "Ctrl-C stops." : "Stops after " + duration + ".");
 
@@ -132,9 +139,32 @@ public final class LocalRun {
             } else if (!bucket.equals(lastPrinted)) {
                 System.out.println("  newest minute " + bucket + ":");
                 System.out.print(out);
+                printNewestBasisAndFlow(st);
                 return bucket;
             }
             return lastPrinted;
+        }
+    }
+
+    private static void printNewestBasisAndFlow(Statement st) throws Exception {
+        try (ResultSet rs = st.executeQuery("SELECT contract, bucket, basis_open, basis_high, basis_low, basis_close,"
+                + " futures_close, index_close, basis_close_bps, joined_count, unjoined_count FROM basis_1m"
+                + " ORDER BY bucket DESC, contract LIMIT 1")) {
+            while (rs.next()) {
+                System.out.printf("  basis    %-9s %s  O %s H %s L %s C %s  (futures %s - VN30 %s = %s bp) joined %d, unjoined %d%n",
+                        rs.getString(1), CLOCK.format(rs.getTimestamp(2).toInstant()), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getLong(10),
+                        rs.getLong(11));
+            }
+        }
+        try (ResultSet rs = st.executeQuery("SELECT symbol, bucket, buy_qty, sell_qty, net_qty, day_buy_qty, day_sell_qty,"
+                + " net_qty_per_min, reset_count FROM foreign_flow_1m WHERE bucket = (SELECT max(bucket) FROM foreign_flow_1m)"
+                + " ORDER BY abs(net_qty) DESC, symbol LIMIT 5")) {
+            while (rs.next()) {
+                System.out.printf("  foreign  %-9s %s  buy %-7s sell %-7s net %-8s day buy %-9s day sell %-9s net/min %s resets %d%n",
+                        rs.getString(1), CLOCK.format(rs.getTimestamp(2).toInstant()), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9));
+            }
         }
     }
 

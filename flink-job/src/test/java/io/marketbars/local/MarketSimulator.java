@@ -44,16 +44,21 @@ import org.slf4j.LoggerFactory;
  *       with the same seq, and malformed records (broken JSON, negative qty, missing price, side
  *       "X");
  *   <li>when {@code indexTopic} is not null, a VN30-style index value once a second, {@code
- *       {"symbol":"VN30","ts":..,"value":"1234.56"}}, computed from the simulated stocks.
+ *       {"symbol":"VN30","ts":..,"value":"1234.56"}}, computed from the simulated stocks, and
+ *       futures trades on the trades topic under the rolling alias {@code VN30F1M}, about two a
+ *       second, priced at the index plus a drifting basis on a 0.1-point grid;
+ *   <li>when {@code flowTopic} is not null, foreign investors' cumulative-for-the-day buying and
+ *       selling, a snapshot per stock every three seconds or so (with values for even-ranked
+ *       stocks), restarting at midnight in Ho Chi Minh City, and now and then a stale snapshot
+ *       behind the live counters, as after a feed reconnect.
  * </ul>
  *
  * <p>Everything but the timestamps and the interleaving with the wall clock is a function of the
  * seed: {@link Generator} draws every random choice from one {@link Random}.
  *
  * <p>Each stream has its own method called from {@link #step}: {@link #tradeStream} and {@link
- * #indexStream}. Further streams (a futures contract such as VN30F2412 tracking the index with a
- * drifting basis, foreign-investor cumulative snapshots) belong next to them, reading the stock
- * and index state they need from the {@link Generator}.
+ * #indexStream}, {@link #futuresStream} and {@link #flowStream}, reading the stock and index state
+ * they need from the {@link Generator}.
  */
 public final class MarketSimulator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MarketSimulator.class);
@@ -61,6 +66,10 @@ public final class MarketSimulator implements AutoCloseable {
     public static final double DEFAULT_TICKS_PER_SECOND = 200;
     public static final int DEFAULT_SYMBOLS = 30;
     public static final String INDEX_SYMBOL = "VN30";
+    /** The front-month VN30 futures contract, as feeds publish it: the job resolves the code. */
+    public static final String FUTURES_ALIAS = "VN30F1M";
+    private static final long FUTURES_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(450);
+    private static final long FLOW_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Vietnam's exchanges quote local time, +07:00 all year. */
     static final ZoneOffset EXCHANGE_OFFSET = ZoneOffset.ofHours(7);
@@ -86,6 +95,7 @@ public final class MarketSimulator implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final String topic;
     private final String indexTopic;
+    private final String flowTopic;
     private final double ticksPerSecond;
     private final Generator generator;
 
@@ -94,6 +104,8 @@ public final class MarketSimulator implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong delayed = new AtomicLong();
     private final AtomicLong indexValues = new AtomicLong();
+    private final AtomicLong futuresTrades = new AtomicLong();
+    private final AtomicLong flowSnapshots = new AtomicLong();
     private final AtomicLong sendErrors = new AtomicLong();
     private final Callback onAck = (metadata, e) -> {
         if (e != null && sendErrors.getAndIncrement() == 0) {
@@ -107,26 +119,30 @@ public final class MarketSimulator implements AutoCloseable {
     private volatile boolean running;
     private Thread thread;
     private long nextIndexNanos;
+    private long nextFuturesNanos;
+    private long nextFlowNanos;
     private long holdSequence;
 
     /** Trades only, with {@link Faults#DEFAULT}. */
     public MarketSimulator(Producer<byte[], byte[]> producer, String topic, long seed, double ticksPerSecond,
             int symbolCount) {
-        this(producer, topic, null, seed, ticksPerSecond, symbolCount, Faults.DEFAULT);
+        this(producer, topic, null, null, seed, ticksPerSecond, symbolCount, Faults.DEFAULT);
     }
 
     /**
-     * @param indexTopic where the index values go, or null for no index stream
+     * @param indexTopic where the index values go, or null for no index and no futures
+     * @param flowTopic where foreign-flow snapshots go, or null for none
      * @param ticksPerSecond the trade rate outside bursts; bursts add to it
      */
-    public MarketSimulator(Producer<byte[], byte[]> producer, String topic, String indexTopic, long seed,
-            double ticksPerSecond, int symbolCount, Faults faults) {
+    public MarketSimulator(Producer<byte[], byte[]> producer, String topic, String indexTopic, String flowTopic,
+            long seed, double ticksPerSecond, int symbolCount, Faults faults) {
         if (!(ticksPerSecond > 0)) {
             throw new IllegalArgumentException("ticksPerSecond must be positive");
         }
         this.producer = producer;
         this.topic = topic;
         this.indexTopic = indexTopic;
+        this.flowTopic = flowTopic;
         this.ticksPerSecond = ticksPerSecond;
         this.generator = new Generator(seed, symbolCount, faults);
     }
@@ -154,6 +170,14 @@ public final class MarketSimulator implements AutoCloseable {
 
     public long indexValues() {
         return indexValues.get();
+    }
+
+    public long futuresTrades() {
+        return futuresTrades.get();
+    }
+
+    public long flowSnapshots() {
+        return flowSnapshots.get();
     }
 
     public long sendErrors() {
@@ -204,6 +228,8 @@ public final class MarketSimulator implements AutoCloseable {
     private void loop() {
         long last = System.nanoTime();
         nextIndexNanos = last;
+        nextFuturesNanos = last;
+        nextFlowNanos = last;
         double due = 0;
         try {
             while (running) {
@@ -231,10 +257,40 @@ public final class MarketSimulator implements AutoCloseable {
         releaseHeld(nowNanos);
         if (indexTopic != null && nowNanos >= nextIndexNanos) {
             indexStream(now);
-            nextIndexNanos += INDEX_PERIOD_NANOS;
-            if (nextIndexNanos < nowNanos) {
-                nextIndexNanos = nowNanos + INDEX_PERIOD_NANOS;
-            }
+            nextIndexNanos = next(nextIndexNanos, nowNanos, INDEX_PERIOD_NANOS);
+        }
+        if (indexTopic != null && nowNanos >= nextFuturesNanos) {
+            futuresStream(now);
+            nextFuturesNanos = next(nextFuturesNanos, nowNanos, FUTURES_PERIOD_NANOS);
+        }
+        if (flowTopic != null && nowNanos >= nextFlowNanos) {
+            flowStream(now);
+            nextFlowNanos = next(nextFlowNanos, nowNanos, FLOW_PERIOD_NANOS);
+        }
+    }
+
+    private static long next(long due, long nowNanos, long period) {
+        due += period;
+        return due < nowNanos ? nowNanos + period : due;
+    }
+
+    /** One futures trade under the front-month alias: index plus basis, on the trades topic. */
+    private void futuresStream(Instant now) {
+        long[] trade = generator.nextFuturesTrade();
+        String json = "{\"symbol\":\"" + FUTURES_ALIAS + "\",\"ts\":\"" + isoAtExchangeOffset(now) + "\",\"price\":\""
+                + decimal(trade[1]).stripTrailingZeros().toPlainString() + "\",\"qty\":" + trade[2] + ",\"seq\":" + trade[0] + "}";
+        producer.send(new ProducerRecord<>(topic, FUTURES_ALIAS.getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8)), onAck);
+        futuresTrades.incrementAndGet();
+    }
+
+    /** Cumulative foreign buying and selling for about a third of the stocks. */
+    private void flowStream(Instant now) {
+        int day = OffsetDateTime.ofInstant(now, EXCHANGE_OFFSET).getDayOfYear();
+        for (String[] snapshot : generator.nextFlowSnapshots(day, isoAtExchangeOffset(now))) {
+            producer.send(new ProducerRecord<>(flowTopic, snapshot[0].getBytes(StandardCharsets.UTF_8),
+                    snapshot[1].getBytes(StandardCharsets.UTF_8)), onAck);
+            flowSnapshots.incrementAndGet();
         }
     }
 
@@ -471,6 +527,12 @@ public final class MarketSimulator implements AutoCloseable {
 
         /** Ticks left in the current burst, and the stock it is about; 0 when calm. */
         private int burstLeft;
+        /** Futures minus index, in hundredths of a point; a slow random walk around 8 points. */
+        private long basis = 800;
+        private long futuresSeq;
+        /** Per stock: foreign buy qty, sell qty, buy value, sell value today; the day they are for. */
+        private long[][] foreign;
+        private int foreignDay = -1;
         private Stock burstStock;
         private double burstActivity = 1;
 
@@ -582,6 +644,47 @@ public final class MarketSimulator implements AutoCloseable {
             double x = rng.nextDouble() * cumulativeActivity[cumulativeActivity.length - 1];
             int i = Arrays.binarySearch(cumulativeActivity, x);
             return stocks.get(i >= 0 ? i : Math.min(-i - 1, stocks.size() - 1));
+        }
+
+        /** {seq, price in hundredths, qty}: the index plus a drifting basis, on a 0.1-point grid. */
+        long[] nextFuturesTrade() {
+            basis += rng.nextInt(21) - 10 + (800 - basis) / 50;
+            long index = indexValue().movePointRight(2).longValueExact();
+            long price = Math.round((index + basis) / 10.0) * 10;
+            return new long[] {++futuresSeq, price, 1 + rng.nextInt(30)};
+        }
+
+        /** {symbol, JSON} for about a third of the stocks; counters restart when {@code day} changes. */
+        List<String[]> nextFlowSnapshots(int day, String ts) {
+            if (day != foreignDay) {
+                foreignDay = day;
+                foreign = new long[stocks.size()][4];
+            }
+            List<String[]> out = new ArrayList<>();
+            for (int i = 0; i < stocks.size(); i++) {
+                if (rng.nextInt(3) != 0) {
+                    continue;
+                }
+                Stock s = stocks.get(i);
+                long[] f = foreign[i];
+                long buy = 100L * rng.nextInt(50);
+                long sell = 100L * rng.nextInt(50);
+                f[0] += buy;
+                f[1] += sell;
+                f[2] += buy * s.last * 10; // VND: prices are in tens of VND
+                f[3] += sell * s.last * 10;
+                // Now and then a stale server after a reconnect: buying behind the live counter.
+                boolean stale = rng.nextInt(500) == 0 && f[0] >= 1_000;
+                long shownBuy = stale ? f[0] - 1_000 : f[0];
+                StringBuilder json = new StringBuilder(160).append("{\"symbol\":\"").append(s.symbol).append("\",\"ts\":\"")
+                        .append(ts).append("\",\"buy_qty\":").append(shownBuy).append(",\"sell_qty\":").append(f[1]);
+                if (i % 2 == 0) {
+                    json.append(",\"buy_value\":").append(stale ? Math.max(0, f[2] - 1_000 * s.last * 10) : f[2])
+                            .append(",\"sell_value\":").append(f[3]);
+                }
+                out.add(new String[] {s.symbol, json.append('}').toString()});
+            }
+            return out;
         }
 
         /** The VN30-style index over the first 30 stocks: base value times capitalisation change. */

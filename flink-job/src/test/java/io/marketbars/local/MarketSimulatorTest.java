@@ -73,7 +73,7 @@ class MarketSimulatorTest {
         Instant before = Instant.now();
         MarketSimulator sim;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-            sim = new MarketSimulator(producer, trades, index, 42, 2000, 30, faults);
+            sim = new MarketSimulator(producer, trades, index, null, 42, 2000, 30, faults);
             sim.start();
             Thread.sleep(2000);
             sim.stop();
