@@ -74,7 +74,7 @@ public final class BarsJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
         configure(env, options);
         BarsPipeline.define(env, productionSources(options), productionSinks(options), options);
-        env.execute("market-bars " + options.tradesTopic + " -> " + BarUpsert.TABLE);
+        env.execute("market-bars");
     }
 
     /** Restart strategy and checkpointing: the settings exactly-once results depend on. */

@@ -127,7 +127,8 @@ class HelmChartTest {
         assertThat(args(job.path("args"))).containsExactly("run",
                 "--bootstrap-servers", "kafka:9092", "--checkpoint-interval", "10 s",
                 "--db-url", "jdbc:postgresql://postgres:5432/bars", "--db-user", "bars",
-                "--dead-letter-topic", "bars-dead-letter", "--group-id", "market-bars", "--mode", "live",
+                "--dead-letter-topic", "bars-dead-letter", "--foreign-flow-topic", "foreign-flow",
+                "--group-id", "market-bars", "--index-topic", "index-values", "--mode", "live",
                 "--trades-topic", "trades");
 
         JsonNode conf = spec.path("flinkConfiguration");

@@ -216,8 +216,9 @@ public final class MarketSimulator implements AutoCloseable {
             LOG.warn("Market simulator thread did not stop within 30 s");
         }
         thread = null;
-        LOG.info("Market simulator stopped: {} sent, {} malformed, {} duplicates, {} delayed, {} index values",
-                sent(), malformed(), duplicates(), delayed(), indexValues());
+        LOG.info("Market simulator stopped: {} sent, {} malformed, {} duplicates, {} delayed, {} index values,"
+                + " {} futures trades, {} foreign-flow snapshots", sent(), malformed(), duplicates(), delayed(),
+                indexValues(), futuresTrades(), flowSnapshots());
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -62,10 +63,12 @@ class MarketSimulatorTest {
     void producesRealisticTicksWithTheConfiguredFaults() throws Exception {
         String trades = TestServices.unique("sim_trades");
         String index = TestServices.unique("sim_index");
+        String flow = TestServices.unique("sim_flow");
         Faults faults = new Faults(0.02, 0.01, 0.05);
         EmbeddedKafka kafka = TestServices.kafka();
         kafka.createTopic(trades, 3);
         kafka.createTopic(index, 1);
+        kafka.createTopic(flow, 2);
         Properties props = kafka.producerProps();
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -73,7 +76,7 @@ class MarketSimulatorTest {
         Instant before = Instant.now();
         MarketSimulator sim;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-            sim = new MarketSimulator(producer, trades, index, null, 42, 2000, 30, faults);
+            sim = new MarketSimulator(producer, trades, index, flow, 42, 2000, 30, faults);
             sim.start();
             Thread.sleep(2000);
             sim.stop();
@@ -82,8 +85,35 @@ class MarketSimulatorTest {
         assertThat(sim.sendErrors()).isZero();
         assertThat(sim.sent()).isGreaterThan(2000);
 
-        List<ConsumerRecord<byte[], byte[]>> records = consume(kafka, trades, sim.sent());
+        List<ConsumerRecord<byte[], byte[]>> all = consume(kafka, trades, sim.sent() + sim.futuresTrades());
+        assertThat(all).hasSize((int) (sim.sent() + sim.futuresTrades()));
+        // Futures trades under the front-month alias share the topic; they are valid trades.
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        long futures = 0;
+        for (ConsumerRecord<byte[], byte[]> r : all) {
+            if (MarketSimulator.FUTURES_ALIAS.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                io.marketbars.records.Tick t = new io.marketbars.sources.TickParser(600_000)
+                        .parse(r.value(), System.currentTimeMillis(), new io.marketbars.records.Tick());
+                assertThat(t.rejectReason).as(new String(r.value(), StandardCharsets.UTF_8)).isNull();
+                assertThat(t.price.remainder(new BigDecimal("0.1")).signum()).isZero();
+                futures++;
+            } else {
+                records.add(r);
+            }
+        }
+        assertThat(futures).isEqualTo(sim.futuresTrades()).isPositive();
         assertThat(records).hasSize((int) sim.sent());
+
+        // Foreign-flow snapshots: every one parses, keyed by its symbol.
+        io.marketbars.sources.FeedParser feedParser = new io.marketbars.sources.FeedParser(600_000);
+        List<ConsumerRecord<byte[], byte[]>> snapshots = consume(kafka, flow, sim.flowSnapshots());
+        assertThat(snapshots).hasSize((int) sim.flowSnapshots()).isNotEmpty();
+        for (ConsumerRecord<byte[], byte[]> r : snapshots) {
+            io.marketbars.records.FlowSnapshot f = feedParser.parseFlow(r.value(), System.currentTimeMillis(),
+                    new io.marketbars.records.FlowSnapshot());
+            assertThat(f.rejectReason).as(new String(r.value(), StandardCharsets.UTF_8)).isNull();
+            assertThat(f.symbol).isEqualTo(new String(r.key(), StandardCharsets.UTF_8));
+        }
 
         int invalid = 0;
         int withSide = 0;
