@@ -35,13 +35,10 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
 
     private static final long MINUTE = 60_000L;
 
-    private final long boundMillis;
     private final long allowedLatenessMillis;
-    private final long maxAheadMillis;
-    private final long maxClockJumpMillis;
     private final FuturesContracts contracts;
     private final String tradesTopic;
-    private final String indexTopic;
+    private final FeedAdmission admission;
 
     private transient ValueState<BasisKeyState> keyState;
     private transient Counter barsOut;
@@ -51,19 +48,15 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
     private transient Counter indexDuplicates;
     private transient Counter indexCorrections;
     private transient Counter indexLateAccepted;
-    private transient Counter indexLateDeadLettered;
-    private transient Counter indexOutOfRange;
     private transient Counter tradesTooLate;
 
     public AsOfBasis(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
             FuturesContracts contracts, String tradesTopic, String indexTopic) {
-        this.boundMillis = boundMillis;
         this.allowedLatenessMillis = allowedLatenessMillis;
-        this.maxAheadMillis = maxAheadMillis;
-        this.maxClockJumpMillis = maxClockJumpMillis;
         this.contracts = contracts;
         this.tradesTopic = tradesTopic;
-        this.indexTopic = indexTopic;
+        this.admission = new FeedAdmission(boundMillis, allowedLatenessMillis, maxAheadMillis, maxClockJumpMillis,
+                indexTopic, "index value");
     }
 
     @Override
@@ -77,8 +70,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         indexDuplicates = metrics.counter("indexDuplicates");
         indexCorrections = metrics.counter("indexCorrections");
         indexLateAccepted = metrics.counter("indexLateAccepted");
-        indexLateDeadLettered = metrics.counter("indexLateDeadLettered");
-        indexOutOfRange = metrics.counter("indexTimestampOutOfRange");
+        admission.open(metrics, "index");
         tradesTooLate = metrics.counter("futuresTradesTooLate");
     }
 
@@ -111,33 +103,14 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
     public void processElement2(IndexValue v, Context ctx, Collector<BasisBar> out) throws Exception {
         BasisKeyState s = state();
         long flinkWatermark = ctx.timerService().currentWatermark();
-        long watermark = Math.max(flinkWatermark, s.indexClock.watermark(boundMillis));
+        IndexValue[][] held = {s.index};
+        boolean admitted = admission.admit(v, s.indexClock, held, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
+        s.index = held[0];
+        if (!admitted) {
+            return; // nothing changed: a dead-lettered record leaves the state as it was
+        }
         long ts = v.tsMillis();
-        if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {
-            indexOutOfRange.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(v, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                    "more than max-ahead-of-watermark ahead of watermark " + watermark, indexTopic));
-            return;
-        }
         long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
-        if (cleanup <= watermark) {
-            indexLateDeadLettered.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(v, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
-                    "minute closed for good at watermark " + cleanup + ", watermark is " + watermark, indexTopic));
-            return;
-        }
-        if (s.indexClock.refutedBy(v, maxClockJumpMillis)) {
-            IndexValue[][] holder = {s.index};
-            IndexValue bad = SortedRecords.remove(holder, s.indexClock.suspectPartition, s.indexClock.suspectOffset);
-            s.index = holder[0];
-            if (bad != null) {
-                indexOutOfRange.inc();
-                ctx.output(DeadLetters.TAG, DeadLetters.ofValid(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                        "jumped more than max-clock-jump ahead of the index's clock and the next value did not follow",
-                        indexTopic));
-            }
-        }
-        s.indexClock.advance(v, maxClockJumpMillis);
         IndexValue[][] holder = {s.index};
         SortedRecords.Outcome outcome = SortedRecords.insert(holder, v, (a, b) -> a.value.compareTo(b.value) == 0);
         s.index = holder[0];

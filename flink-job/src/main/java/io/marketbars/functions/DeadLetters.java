@@ -18,15 +18,21 @@ public final class DeadLetters {
 
     /** A record the parser rejected: its original key and bytes, untouched. */
     public static DeadLetter ofRejected(Tick rejected, String sourceTopic) {
+        return of(rejected.rejectReason, rejected.rejectDetail, sourceTopic, rejected.partition, rejected.offset,
+                rejected.kafkaTimestamp, rejected.rawKey, rejected.raw);
+    }
+
+    private static DeadLetter of(String reason, String detail, String sourceTopic, int partition, long offset,
+            long timestamp, byte[] key, byte[] value) {
         DeadLetter d = new DeadLetter();
-        d.reason = rejected.rejectReason;
-        d.detail = rejected.rejectDetail;
+        d.reason = reason;
+        d.detail = detail;
         d.sourceTopic = sourceTopic;
-        d.sourcePartition = rejected.partition;
-        d.sourceOffset = rejected.offset;
-        d.sourceTimestamp = rejected.kafkaTimestamp;
-        d.key = rejected.rawKey;
-        d.value = rejected.raw;
+        d.sourcePartition = partition;
+        d.sourceOffset = offset;
+        d.sourceTimestamp = timestamp;
+        d.key = key;
+        d.value = value;
         return d;
     }
 
@@ -53,43 +59,19 @@ public final class DeadLetters {
      * the original bytes, which remain at the source partition and offset the record names.
      */
     public static DeadLetter ofValidTick(Tick tick, RejectReason reason, String detail, String sourceTopic) {
-        DeadLetter d = new DeadLetter();
-        d.reason = reason.name();
-        d.detail = detail;
-        d.sourceTopic = sourceTopic;
-        d.sourcePartition = tick.partition;
-        d.sourceOffset = tick.offset;
-        d.sourceTimestamp = tick.kafkaTimestamp;
-        d.key = tick.symbol.getBytes(StandardCharsets.UTF_8);
-        d.value = TickJson.write(tick);
-        return d;
+        return of(reason.name(), detail, sourceTopic, tick.partition, tick.offset, tick.kafkaTimestamp,
+                tick.symbol.getBytes(StandardCharsets.UTF_8), TickJson.write(tick));
     }
 
     /** An index value or foreign-flow snapshot the parser rejected: its original key and bytes. */
     public static DeadLetter ofRejected(FeedRecord rejected, String sourceTopic) {
-        DeadLetter d = new DeadLetter();
-        d.reason = rejected.rejectReason;
-        d.detail = rejected.rejectDetail;
-        d.sourceTopic = sourceTopic;
-        d.sourcePartition = rejected.partition;
-        d.sourceOffset = rejected.offset;
-        d.sourceTimestamp = rejected.kafkaTimestamp;
-        d.key = rejected.rawKey;
-        d.value = rejected.raw;
-        return d;
+        return of(rejected.rejectReason, rejected.rejectDetail, sourceTopic, rejected.partition, rejected.offset,
+                rejected.kafkaTimestamp, rejected.rawKey, rejected.raw);
     }
 
     /** An index value or snapshot that parsed but cannot be used; its canonical JSON stands in. */
     public static DeadLetter ofValid(FeedRecord r, RejectReason reason, String detail, String sourceTopic) {
-        DeadLetter d = new DeadLetter();
-        d.reason = reason.name();
-        d.detail = detail;
-        d.sourceTopic = sourceTopic;
-        d.sourcePartition = r.partition;
-        d.sourceOffset = r.offset;
-        d.sourceTimestamp = r.kafkaTimestamp;
-        d.key = r.symbol.getBytes(StandardCharsets.UTF_8);
-        d.value = TickJson.write(r);
-        return d;
+        return of(reason.name(), detail, sourceTopic, r.partition, r.offset, r.kafkaTimestamp,
+                r.symbol.getBytes(StandardCharsets.UTF_8), TickJson.write(r));
     }
 }

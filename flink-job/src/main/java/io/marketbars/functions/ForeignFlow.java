@@ -2,7 +2,6 @@ package io.marketbars.functions;
 
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
-import io.marketbars.records.RejectReason;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Arrays;
@@ -29,12 +28,9 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
 
     private static final long MINUTE = 60_000L;
 
-    private final long boundMillis;
     private final long allowedLatenessMillis;
-    private final long maxAheadMillis;
-    private final long maxClockJumpMillis;
     private final ZoneId zone;
-    private final String sourceTopic;
+    private final FeedAdmission admission;
 
     private transient ValueState<FlowKeyState> keyState;
     private transient Counter barsOut;
@@ -43,17 +39,13 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
     private transient Counter duplicates;
     private transient Counter corrections;
     private transient Counter lateAccepted;
-    private transient Counter lateDeadLettered;
-    private transient Counter outOfRange;
 
     public ForeignFlow(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
             ZoneId zone, String sourceTopic) {
-        this.boundMillis = boundMillis;
         this.allowedLatenessMillis = allowedLatenessMillis;
-        this.maxAheadMillis = maxAheadMillis;
-        this.maxClockJumpMillis = maxClockJumpMillis;
         this.zone = zone;
-        this.sourceTopic = sourceTopic;
+        this.admission = new FeedAdmission(boundMillis, allowedLatenessMillis, maxAheadMillis, maxClockJumpMillis,
+                sourceTopic, "snapshot");
     }
 
     @Override
@@ -66,8 +58,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         duplicates = metrics.counter("flowDuplicates");
         corrections = metrics.counter("flowCorrections");
         lateAccepted = metrics.counter("flowLateAccepted");
-        lateDeadLettered = metrics.counter("flowLateDeadLettered");
-        outOfRange = metrics.counter("flowTimestampOutOfRange");
+        admission.open(metrics, "flow");
     }
 
     @Override
@@ -77,33 +68,14 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
             s = new FlowKeyState();
         }
         long flinkWatermark = ctx.timerService().currentWatermark();
-        long watermark = Math.max(flinkWatermark, s.clock.watermark(boundMillis));
+        FlowSnapshot[][] held = {s.snapshots};
+        boolean admitted = admission.admit(snap, s.clock, held, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
+        s.snapshots = held[0];
+        if (!admitted) {
+            return; // nothing changed: a dead-lettered record leaves the state as it was
+        }
         long ts = snap.tsMillis();
-        if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {
-            outOfRange.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(snap, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                    "more than max-ahead-of-watermark ahead of watermark " + watermark, sourceTopic));
-            return;
-        }
         long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
-        if (cleanup <= watermark) {
-            lateDeadLettered.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.ofValid(snap, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
-                    "minute closed for good at watermark " + cleanup + ", watermark is " + watermark, sourceTopic));
-            return;
-        }
-        if (s.clock.refutedBy(snap, maxClockJumpMillis)) {
-            FlowSnapshot[][] holder = {s.snapshots};
-            FlowSnapshot bad = SortedRecords.remove(holder, s.clock.suspectPartition, s.clock.suspectOffset);
-            s.snapshots = holder[0];
-            if (bad != null) {
-                outOfRange.inc();
-                ctx.output(DeadLetters.TAG, DeadLetters.ofValid(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                        "jumped more than max-clock-jump ahead of the symbol's clock and the next snapshot did not follow",
-                        sourceTopic));
-            }
-        }
-        s.clock.advance(snap, maxClockJumpMillis);
         FlowSnapshot[][] holder = {s.snapshots};
         SortedRecords.Outcome outcome = SortedRecords.insert(holder, snap, ForeignFlow::samePayload);
         s.snapshots = holder[0];

@@ -1,5 +1,6 @@
 package io.marketbars.pipeline;
 
+import static io.marketbars.testing.DeadLetterTopic.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketbars.BarsJob;
@@ -12,6 +13,7 @@ import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
 import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.sources.FeedDeserializer;
+import io.marketbars.testing.DeadLetterTopic;
 import io.marketbars.testing.FailOnceAfterCheckpoint;
 import io.marketbars.testing.FeedOracle;
 import io.marketbars.testing.FeedTape;
@@ -19,8 +21,6 @@ import io.marketbars.testing.FeedTape.Kind;
 import io.marketbars.testing.FeedTape.Rec;
 import io.marketbars.testing.TestServices;
 import io.marketbars.testing.ThrottledUntilFailure;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +32,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -205,24 +203,11 @@ class BasisAndFlowPipelineIT {
 
     private static Set<String> deadLetters(String topic) {
         Set<String> seen = new TreeSet<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(TestServices.kafka().consumerProps(TestServices.unique("dlq")))) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            while (consumer.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    assertThat(header(r, DeadLetterSerializer.DETAIL)).isNotBlank();
-                    seen.add(header(r, DeadLetterSerializer.TOPIC) + " " + header(r, DeadLetterSerializer.PARTITION) + "/"
-                            + header(r, DeadLetterSerializer.OFFSET) + " " + header(r, DeadLetterSerializer.REASON));
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : DeadLetterTopic.read(topic)) {
+            assertThat(header(r, DeadLetterSerializer.DETAIL)).isNotBlank();
+            seen.add(header(r, DeadLetterSerializer.TOPIC) + " " + header(r, DeadLetterSerializer.PARTITION) + "/"
+                    + header(r, DeadLetterSerializer.OFFSET) + " " + header(r, DeadLetterSerializer.REASON));
         }
         return seen;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        var h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package io.marketbars.pipeline;
 
+import static io.marketbars.testing.DeadLetterTopic.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketbars.BarsJob;
@@ -11,17 +12,16 @@ import io.marketbars.sources.TickDeserializer;
 import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
+import io.marketbars.testing.DeadLetterTopic;
 import io.marketbars.testing.FailOnceAfterCheckpoint;
 import io.marketbars.testing.ThrottledUntilFailure;
 import io.marketbars.testing.MarketTape;
 import io.marketbars.testing.MarketTape.Entry;
 import io.marketbars.testing.MarketTape.Kind;
 import io.marketbars.testing.TestServices;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +32,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -152,31 +150,18 @@ class OhlcvPipelineIT {
 
     private static Set<String> deadLetters(String topic) {
         Set<String> seen = new TreeSet<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(TestServices.kafka().consumerProps(TestServices.unique("dlq")))) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            while (consumer.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    assertThat(header(r, DeadLetterSerializer.TOPIC)).isEqualTo(tradesTopic);
-                    assertThat(header(r, DeadLetterSerializer.DETAIL)).isNotBlank();
-                    String where = header(r, DeadLetterSerializer.PARTITION) + "/" + header(r, DeadLetterSerializer.OFFSET);
-                    seen.add(where + " " + header(r, DeadLetterSerializer.REASON));
-                    Entry original = tape.records.stream()
-                            .filter(e -> (e.partition + "/" + e.offset).equals(where)).findFirst().orElseThrow();
-                    if (original.kind == Kind.MALFORMED) {
-                        assertThat(r.value()).as("original bytes kept").isEqualTo(original.value);
-                    }
-                }
+        for (ConsumerRecord<byte[], byte[]> r : DeadLetterTopic.read(topic)) {
+            assertThat(header(r, DeadLetterSerializer.TOPIC)).isEqualTo(tradesTopic);
+            assertThat(header(r, DeadLetterSerializer.DETAIL)).isNotBlank();
+            String where = header(r, DeadLetterSerializer.PARTITION) + "/" + header(r, DeadLetterSerializer.OFFSET);
+            seen.add(where + " " + header(r, DeadLetterSerializer.REASON));
+            Entry original = tape.records.stream()
+                    .filter(e -> (e.partition + "/" + e.offset).equals(where)).findFirst().orElseThrow();
+            if (original.kind == Kind.MALFORMED) {
+                assertThat(r.value()).as("original bytes kept").isEqualTo(original.value);
             }
         }
         return seen;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        var h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     /** Every column's stored text, to prove two runs left byte-identical tables. */
