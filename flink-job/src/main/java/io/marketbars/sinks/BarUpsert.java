@@ -10,7 +10,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
@@ -42,7 +41,8 @@ public final class BarUpsert {
 
     private BarUpsert() {}
 
-    public static JdbcSink<Bar> sink(JobOptions options) {
+    /** The sink, with {@link SinkMetrics} (batch latency, batches, rows) in its writer's metric group. */
+    public static MeteredJdbcSink<Bar> sink(JobOptions options) {
         JdbcConnectionOptions connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
                 .withUrl(options.sinkJdbcUrl())
                 .withDriverName("org.postgresql.Driver")
@@ -54,11 +54,9 @@ public final class BarUpsert {
                 .withBatchIntervalMs(options.sinkFlushInterval.toMillis())
                 .withMaxRetries(options.sinkMaxRetries)
                 .build();
-        return JdbcSink.<Bar>builder()
-                .withExecutionOptions(execution)
-                .withQueryStatement(new Statement())
-                .buildAtLeastOnce(new CollapsingConnectionProvider(
-                        new SimpleJdbcConnectionProvider(connection), SQL, KEY_PARAMETERS));
+        return new MeteredJdbcSink<>(
+                new CollapsingConnectionProvider(new SimpleJdbcConnectionProvider(connection), SQL, KEY_PARAMETERS),
+                execution, new Statement());
     }
 
     /** Binds one bar; numbers go in as BigDecimal so NUMERIC columns store them exactly. */
