@@ -58,6 +58,11 @@ class ClusterE2E {
         static Setup create(String name, int partitions) throws Exception {
             String topic = TestServices.unique(name);
             TestServices.kafka().createTopic(topic, partitions);
+            return forTopic(name, topic);
+        }
+
+        /** For an existing topic. */
+        static Setup forTopic(String name, String topic) throws Exception {
             String dlq = TestServices.unique(name + "_dlq");
             TestServices.kafka().createTopic(dlq, 1);
             String db = TestServices.migratedDatabase(name);
@@ -226,6 +231,8 @@ class ClusterE2E {
     }
 
     static void awaitRunning(String jobId, Duration timeout) throws Exception {
+        FlinkStandaloneCluster cluster = SharedCluster.get();
+        FlinkRest rest = cluster.rest();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!rest.allTasksRunning(jobId)) {
             JsonNode job = rest.job(jobId);
@@ -255,6 +262,7 @@ class ClusterE2E {
     /** Each metric summed (and min/max) over every vertex and subtask that has it, once {@code key} reached {@code value}. */
     static Map<String, JsonNode> awaitMetrics(String jobId, String key, long value, Duration timeout, String... names)
             throws Exception {
+        FlinkRest rest = SharedCluster.get().rest();
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, JsonNode> values;
         do {
