@@ -173,7 +173,9 @@ class ClusterE2E {
                     Duration.ofSeconds(60), "a restore and a new completed checkpoint");
             double firstCheckpointSeconds = (System.nanoTime() - killed) / 1e9;
             JsonNode restored = afterRestore.path("latest").path("restored");
-            assertThat(restored.path("id").asLong()).isBetween(1L, completedBefore + 1);
+            // The newest checkpoint, not an older one: at least as new as those completed when we looked.
+            assertThat(restored.path("id").asLong()).isGreaterThanOrEqualTo(completedBefore);
+            assertThat(restored.path("restore_timestamp").asLong()).isGreaterThan(killedWall);
             assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
             JsonNode exceptions = rest.get("/jobs/" + jobId + "/exceptions");
             assertThat(exceptions.toString()).as("the failure the restart came from").containsIgnoringCase("TaskManager");

@@ -103,6 +103,19 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * Starts a cluster and keeps it up until the process is stopped, for trying the runbook's
+     * commands by hand: {@code java -Dflink.cluster.classpath=flink-job/target/flink-cluster.classpath
+     * -cp <test class path> io.marketbars.testing.FlinkStandaloneCluster <dir> [slots]}.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        FlinkStandaloneCluster cluster = start(Path.of(args[0]).toAbsolutePath(),
+                args.length > 1 ? Integer.parseInt(args[1]) : 2, Map.of());
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
+        System.out.println("Web UI: " + cluster.webUi() + "  conf: " + cluster.confDir);
+        Thread.currentThread().join();
+    }
+
     public FlinkRest rest() {
         return rest;
     }
