@@ -8,7 +8,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
@@ -39,7 +38,8 @@ public final class BarUpsert {
 
     private BarUpsert() {}
 
-    public static JdbcSink<Bar> sink(JobOptions options) {
+    /** The sink, with {@link SinkMetrics} (batch latency, batches, rows) in its writer's metric group. */
+    public static MeteredJdbcSink<Bar> sink(JobOptions options) {
         return JdbcUpserts.sink(options, new Statement(), KEY_PARAMETERS);
     }
 

@@ -9,7 +9,6 @@ import io.marketbars.records.BasisBar;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
@@ -34,7 +33,7 @@ public final class BasisUpsert {
 
     private BasisUpsert() {}
 
-    public static JdbcSink<BasisBar> sink(JobOptions options) {
+    public static MeteredJdbcSink<BasisBar> sink(JobOptions options) {
         return JdbcUpserts.sink(options, new Statement(), 2);
     }
 

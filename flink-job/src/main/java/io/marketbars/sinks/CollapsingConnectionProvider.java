@@ -34,11 +34,22 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
     private final JdbcConnectionProvider delegate;
     private final String collapsedSql;
     private final int keyParameters;
+    /** Set by {@link MeteredJdbcSink} in each subtask before the writer opens a connection. */
+    private transient volatile SinkMetrics metrics;
 
     public CollapsingConnectionProvider(JdbcConnectionProvider delegate, String collapsedSql, int keyParameters) {
         this.delegate = delegate;
         this.collapsedSql = collapsedSql;
         this.keyParameters = keyParameters;
+    }
+
+    void bindMetrics(SinkMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    private SinkMetrics metrics() {
+        SinkMetrics m = metrics;
+        return m == null ? SinkMetrics.unregistered() : m;
     }
 
     @Override
@@ -85,17 +96,17 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
                     Object result = invoke(connection, method, args);
                     if ("prepareStatement".equals(method.getName()) && args != null && args.length == 1
                             && collapsedSql.equals(args[0])) {
-                        return collapsing((PreparedStatement) result, keyParameters);
+                        return collapsing((PreparedStatement) result, keyParameters, metrics());
                     }
                     return result;
                 });
     }
 
-    static PreparedStatement collapsing(PreparedStatement target, int keyParameters) {
+    static PreparedStatement collapsing(PreparedStatement target, int keyParameters, SinkMetrics metrics) {
         return (PreparedStatement) Proxy.newProxyInstance(
                 CollapsingConnectionProvider.class.getClassLoader(),
                 new Class<?>[] {PreparedStatement.class},
-                new CollapsingBatch(target, keyParameters));
+                new CollapsingBatch(target, keyParameters, metrics));
     }
 
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
@@ -110,14 +121,16 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
     private static final class CollapsingBatch implements InvocationHandler {
         private final PreparedStatement target;
         private final int keyParameters;
+        private final SinkMetrics metrics;
         private final Map<List<Object>, List<Object[]>> rows = new LinkedHashMap<>();
         private List<Object[]> current = new ArrayList<>();
         private Object[] currentKey;
         private int added;
 
-        CollapsingBatch(PreparedStatement target, int keyParameters) {
+        CollapsingBatch(PreparedStatement target, int keyParameters, SinkMetrics metrics) {
             this.target = target;
             this.keyParameters = keyParameters;
+            this.metrics = metrics;
             this.currentKey = new Object[keyParameters];
         }
 
@@ -163,7 +176,12 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
                     }
                     target.addBatch();
                 }
-                int[] counts = rows.isEmpty() ? new int[0] : target.executeBatch();
+                int[] counts = new int[0];
+                if (!rows.isEmpty()) {
+                    long started = System.nanoTime();
+                    counts = target.executeBatch();
+                    metrics.batchExecuted(System.nanoTime() - started, rows.size());
+                }
                 // The caller expects one count per addBatch(); collapsed versions report "no info".
                 int[] result = new int[added];
                 Arrays.fill(result, java.sql.Statement.SUCCESS_NO_INFO);

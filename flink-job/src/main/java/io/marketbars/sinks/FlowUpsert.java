@@ -9,7 +9,6 @@ import io.marketbars.records.FlowBar;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.LocalDate;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /** The {@code foreign_flow_1m} upsert; like {@link BasisUpsert}, the newest version is the last written. */
@@ -33,7 +32,7 @@ public final class FlowUpsert {
 
     private FlowUpsert() {}
 
-    public static JdbcSink<FlowBar> sink(JobOptions options) {
+    public static MeteredJdbcSink<FlowBar> sink(JobOptions options) {
         return JdbcUpserts.sink(options, new Statement(), 2);
     }
 

@@ -10,13 +10,12 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
- * The one way every bar table is written: the Flink JDBC connector's sink, at-least-once, with
- * idempotent upserts, batches flushed by size, by time and before every checkpoint barrier, and
+ * The one way every bar table is written: the Flink JDBC connector's sink ({@link MeteredJdbcSink},
+ * with batch metrics), at-least-once, with idempotent upserts, batches flushed by size, by time and before every checkpoint barrier, and
  * versions of one row within a batch collapsed (see {@link CollapsingConnectionProvider}).
  */
 public final class JdbcUpserts {
@@ -25,7 +24,7 @@ public final class JdbcUpserts {
     /**
      * @param keyParameters how many leading statement parameters identify a row (the primary key)
      */
-    public static <T> JdbcSink<T> sink(JobOptions options, JdbcQueryStatement<T> statement, int keyParameters) {
+    public static <T> MeteredJdbcSink<T> sink(JobOptions options, JdbcQueryStatement<T> statement, int keyParameters) {
         JdbcConnectionOptions connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
                 .withUrl(options.sinkJdbcUrl())
                 .withDriverName("org.postgresql.Driver")
@@ -37,11 +36,8 @@ public final class JdbcUpserts {
                 .withBatchIntervalMs(options.sinkFlushInterval.toMillis())
                 .withMaxRetries(options.sinkMaxRetries)
                 .build();
-        return JdbcSink.<T>builder()
-                .withExecutionOptions(execution)
-                .withQueryStatement(statement)
-                .buildAtLeastOnce(new CollapsingConnectionProvider(
-                        new SimpleJdbcConnectionProvider(connection), statement.query(), keyParameters));
+        return new MeteredJdbcSink<>(new CollapsingConnectionProvider(
+                new SimpleJdbcConnectionProvider(connection), statement.query(), keyParameters), execution, statement);
     }
 
     static OffsetDateTime millis(long epochMillis) {

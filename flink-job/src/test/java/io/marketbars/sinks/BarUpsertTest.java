@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.util.Map;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -103,6 +104,21 @@ class BarUpsertTest {
                 assertThat(rs.getString(1)).isEqualTo("10.30");
                 assertThat(rs.getLong(2)).isEqualTo(5);
             }
+        }
+    }
+
+    @Test
+    void metricsCountEachDatabaseRoundTripAndTheRowsLeftAfterCollapsing() throws Exception {
+        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+            SinkMetrics metrics = SinkMetrics.register(new UnregisteredMetricsGroup());
+            provider.bindMetrics(metrics);
+            Connection c = provider.getOrEstablishConnection();
+            write(c, bar("A", "10.10", 1), bar("B", "20.00", 1), bar("A", "10.20", 2));
+            write(c, bar("C", "30.00", 1));
+            assertThat(metrics.batches()).isEqualTo(2);
+            assertThat(metrics.rowsWritten()).as("the two versions of A went out as one row").isEqualTo(3);
+            assertThat(metrics.batchLatencyMillis().getCount()).isEqualTo(2);
+            assertThat(metrics.batchLatencyMillis().getStatistics().getMax()).isGreaterThanOrEqualTo(0);
         }
     }
 }

@@ -1,0 +1,332 @@
+package io.marketbars.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A standalone Flink session cluster as Flink's own scripts start it: a JobManager
+ * ({@code StandaloneSessionClusterEntrypoint}) and a TaskManager ({@code TaskManagerRunner}), each
+ * its own JVM, with the class path of the distribution's {@code lib/} (resolved by Maven into
+ * {@code target/flink-cluster.classpath}), a generated {@code config.yaml}, memory settings
+ * computed by {@code BashJavaUtils} exactly like {@code jobmanager.sh}/{@code taskmanager.sh}, and
+ * logs under the work directory. Everything binds to loopback on free ports; the Prometheus
+ * reporter is on. The TaskManager can be SIGKILLed and started again.
+ */
+public final class FlinkStandaloneCluster implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FlinkStandaloneCluster.class);
+
+    /** The JVM options of the distribution's default config.yaml ({@code env.java.opts.all}) for Java 17. */
+    private static final List<String> JAVA_OPTS = List.of(
+            "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+            "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.text=ALL-UNNAMED",
+            "--add-opens=java.base/java.time=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED",
+            "-XX:+UseParallelGC");
+
+    private static final String EXEC_RESULT = "BASH_JAVA_UTILS_EXEC_RESULT:";
+
+    private final Path home;
+    private final Path confDir;
+    private final Path logDir;
+    private final String classpath;
+    private final Map<String, String> jobManagerEnv;
+    private final int restPort;
+    private final int jobManagerPrometheusPort;
+    private final int slots;
+    private Process jobManager;
+    private Process taskManager;
+    private int taskManagerPrometheusPort;
+    private int taskManagerStarts;
+    private final FlinkRest rest;
+
+    private FlinkStandaloneCluster(Path home, String classpath, int slots, Map<String, String> jobManagerEnv) {
+        this.home = home;
+        this.confDir = home.resolve("conf");
+        this.logDir = home.resolve("log");
+        this.classpath = classpath;
+        this.slots = slots;
+        this.jobManagerEnv = jobManagerEnv;
+        this.restPort = freePort();
+        this.jobManagerPrometheusPort = freePort();
+        this.rest = new FlinkRest("http://127.0.0.1:" + restPort);
+    }
+
+    /**
+     * Starts a JobManager and one TaskManager with {@code slots} slots and waits until the slots are
+     * registered. {@code jobManagerEnv} is added to the JobManager's environment: a REST submission
+     * runs the job's {@code main} there, so that is where secrets such as the database password go.
+     */
+    public static FlinkStandaloneCluster start(Path home, int slots, Map<String, String> jobManagerEnv) {
+        String cpFile = System.getProperty("flink.cluster.classpath", "target/flink-cluster.classpath");
+        String classpath;
+        try {
+            classpath = Files.readString(Path.of(cpFile)).trim();
+            Files.createDirectories(home.resolve("conf"));
+            Files.createDirectories(home.resolve("log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("No cluster class path at " + cpFile + " (run through `./mvnw verify`)", e);
+        }
+        FlinkStandaloneCluster cluster = new FlinkStandaloneCluster(home, classpath, slots, jobManagerEnv);
+        try {
+            cluster.writeConfiguration();
+            cluster.startJobManager();
+            cluster.startTaskManager();
+            cluster.rest.awaitSlots(slots, Duration.ofSeconds(90));
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /**
+     * Starts a cluster and keeps it up until the process is stopped, for trying the runbook's
+     * commands by hand: {@code java -Dflink.cluster.classpath=flink-job/target/flink-cluster.classpath
+     * -cp <test class path> io.marketbars.testing.FlinkStandaloneCluster <dir> [slots]}.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        FlinkStandaloneCluster cluster = start(Path.of(args[0]).toAbsolutePath(),
+                args.length > 1 ? Integer.parseInt(args[1]) : 2, Map.of());
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
+        System.out.println("Web UI: " + cluster.webUi() + "  conf: " + cluster.confDir);
+        Thread.currentThread().join();
+    }
+
+    public FlinkRest rest() {
+        return rest;
+    }
+
+    public String webUi() {
+        return "http://127.0.0.1:" + restPort;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public int jobManagerPrometheusPort() {
+        return jobManagerPrometheusPort;
+    }
+
+    public int taskManagerPrometheusPort() {
+        return taskManagerPrometheusPort;
+    }
+
+    public Process taskManager() {
+        return taskManager;
+    }
+
+    private void writeConfiguration() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("jobmanager.rpc.address", "127.0.0.1");
+        c.put("jobmanager.rpc.port", freePort());
+        c.put("jobmanager.bind-host", "127.0.0.1");
+        c.put("taskmanager.bind-host", "127.0.0.1");
+        c.put("taskmanager.host", "127.0.0.1");
+        c.put("rest.address", "127.0.0.1");
+        c.put("rest.bind-address", "127.0.0.1");
+        c.put("rest.port", restPort);
+        c.put("blob.server.port", "0");
+        c.put("jobmanager.memory.process.size", "640m");
+        c.put("taskmanager.memory.process.size", "1024m");
+        c.put("taskmanager.memory.managed.size", "64m");
+        c.put("taskmanager.numberOfTaskSlots", slots);
+        c.put("parallelism.default", 1);
+        c.put("execution.checkpointing.dir", home.resolve("checkpoints").toUri().toString());
+        c.put("execution.checkpointing.savepoint-dir", home.resolve("savepoints").toUri().toString());
+        c.put("restart-strategy.type", "fixed-delay");
+        c.put("restart-strategy.fixed-delay.attempts", 1000);
+        c.put("restart-strategy.fixed-delay.delay", "500 ms");
+        // A SIGKILLed TaskManager is noticed within seconds instead of the default 50 s.
+        c.put("heartbeat.interval", 1000);
+        c.put("heartbeat.timeout", 6000);
+        // The Web UI and REST API refresh metrics every second instead of every 10 s.
+        c.put("metrics.fetcher.update-interval", 1000);
+        c.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        c.put("io.tmp.dirs", home.resolve("tmp").toString());
+        c.put("web.upload.dir", home.resolve("upload").toString());
+        StringBuilder yaml = new StringBuilder("# Written by FlinkStandaloneCluster for the end-to-end tests.\n");
+        c.forEach((k, v) -> yaml.append(k).append(": ").append(v instanceof String s ? quote(s) : v).append('\n'));
+        String log4j = String.join("\n",
+                "rootLogger.level = INFO",
+                "rootLogger.appenderRef.file.ref = MainAppender",
+                "appender.main.name = MainAppender",
+                "appender.main.type = File",
+                "appender.main.append = true",
+                "appender.main.fileName = ${sys:log.file}",
+                "appender.main.layout.type = PatternLayout",
+                "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
+                "logger.kafka.name = org.apache.kafka",
+                "logger.kafka.level = WARN",
+                "");
+        try {
+            Files.writeString(confDir.resolve("config.yaml"), yaml.toString());
+            Files.writeString(confDir.resolve("log4j.properties"), log4j);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    private void startJobManager() {
+        List<String> params = resourceParams("GET_JM_RESOURCE_PARAMS");
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString(), "--executionMode", "cluster"));
+        args.addAll(split(params.get(1)));
+        args.addAll(List.of("-D", "metrics.reporter.prom.port=" + jobManagerPrometheusPort));
+        jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                split(params.get(0)), args, jobManagerEnv);
+    }
+
+    /** Starts a (new) TaskManager process, as {@code taskmanager.sh start} would. */
+    public synchronized void startTaskManager() {
+        if (taskManager != null && taskManager.isAlive()) {
+            throw new IllegalStateException("A TaskManager is still running");
+        }
+        List<String> params = resourceParams("GET_TM_RESOURCE_PARAMS");
+        taskManagerPrometheusPort = freePort();
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
+        args.addAll(split(params.get(1)));
+        args.addAll(List.of("-D", "metrics.reporter.prom.port=" + taskManagerPrometheusPort));
+        taskManager = launch("taskmanager-" + (taskManagerStarts++), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                split(params.get(0)), args, Map.of());
+    }
+
+    /**
+     * Kills the TaskManager with SIGKILL (what {@link Process#destroyForcibly()} sends on Linux): no
+     * shutdown hook, no goodbye to the JobManager. Returns the process's exit code (137 = 128 + 9).
+     */
+    public synchronized int killTaskManager() {
+        Process tm = taskManager;
+        tm.destroyForcibly();
+        try {
+            if (!tm.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("TaskManager " + tm.pid() + " survived SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return tm.exitValue();
+    }
+
+    /**
+     * Runs {@code BashJavaUtils} like {@code config.sh}'s {@code runBashJavaUtilsCmd}: two result
+     * lines, the JVM memory options and the derived memory settings as {@code -D} dynamic properties.
+     */
+    private List<String> resourceParams(String command) {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-classpath", classpath,
+                "org.apache.flink.runtime.util.bash.BashJavaUtils", command, "--configDir", confDir.toString()));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(command + " failed:\n" + output);
+            }
+            List<String> results = output.lines().filter(l -> l.startsWith(EXEC_RESULT))
+                    .map(l -> l.substring(EXEC_RESULT.length()).trim()).toList();
+            if (results.size() != 2) {
+                throw new IllegalStateException(command + " returned " + results.size() + " results:\n" + output);
+            }
+            return results;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Process launch(String name, String mainClass, List<String> jvmParams, List<String> args, Map<String, String> env) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.addAll(jvmParams);
+        cmd.addAll(JAVA_OPTS);
+        cmd.add("-Dlog.file=" + logDir.resolve(name + ".log"));
+        cmd.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
+        cmd.add("-classpath");
+        cmd.add(classpath);
+        cmd.add(mainClass);
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(logDir.resolve(name + ".out").toFile());
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            LOG.info("Started {} (pid {}): {}", name, p.pid(), String.join(" ", jvmParams));
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start " + name, e);
+        }
+    }
+
+    private static List<String> split(String line) {
+        return line.isBlank() ? List.of() : Arrays.asList(line.trim().split("\\s+"));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The tail of a process log, for assertion messages. */
+    public String logTail(String name, int lines) {
+        try {
+            List<String> all = Files.readAllLines(logDir.resolve(name), StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no " + name + ": " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Process p : new Process[] {taskManager, jobManager}) {
+            if (p != null && p.isAlive()) {
+                p.destroy();
+                try {
+                    if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+}
