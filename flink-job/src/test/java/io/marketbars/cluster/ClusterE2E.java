@@ -66,12 +66,20 @@ class ClusterE2E {
             String dlq = TestServices.unique(name + "_dlq");
             TestServices.kafka().createTopic(dlq, 1);
             String db = TestServices.migratedDatabase(name);
+            // The whole job runs, basis and foreign-flow branches included, on empty feeds of its own.
+            TestServices.kafka().ensureTopic(topic + "_index", 1);
+            TestServices.kafka().ensureTopic(topic + "_flow", 2);
             Path checkpoints = SharedCluster.workDir().resolve("checkpoints").resolve(topic);
             List<String> args = new ArrayList<>(List.of(
                     "run",
                     "--mode", "live",
                     "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
                     "--trades-topic", topic,
+                    "--index-topic", topic + "_index",
+                    "--foreign-flow-topic", topic + "_flow",
+                    "--futures", "VN30F*=VN30",
+                    "--futures-aliases", "VN30F1M=VN30F+1",
+                    "--exchange-time-zone", "Asia/Ho_Chi_Minh",
                     "--dead-letter-topic", dlq,
                     "--group-id", TestServices.unique("group"),
                     "--starting-offsets", "earliest",
@@ -103,6 +111,8 @@ class ClusterE2E {
             assertThat(String.join(" | ", names)).as("operators read as a pipeline")
                     .containsSubsequence("Kafka trades", "Parse and validate", "Deduplicate and order", "Combine runs",
                             "OHLCV 1m", "Upsert ohlcv_1m");
+            assertThat(String.join(" | ", names))
+                    .contains("Basis 1m (as-of join)", "Upsert basis_1m", "Foreign flow 1m", "Upsert foreign_flow_1m");
 
             awaitRows(setup.dbUrl, BarOracle.expectedRows(tape), Duration.ofSeconds(90));
 

@@ -103,6 +103,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Creates the topic and returns once every partition has a leader, so producers never see it missing. */
+    /** Creates the topic unless it exists (a job restored from a savepoint reads the same topics). */
+    public void ensureTopic(String name, int partitions) {
+        try {
+            if (describeIfKnown(name) != null) {
+                return;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot describe topic " + name, e);
+        }
+        createTopic(name, partitions);
+    }
+
     public void createTopic(String name, int partitions) {
         try {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
