@@ -6,6 +6,7 @@ import io.marketbars.pipeline.Uids;
 import io.marketbars.records.Bar;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
+import io.marketbars.schema.MigrationSettings;
 import io.marketbars.schema.Migrations;
 import io.marketbars.sinks.BarUpsert;
 import io.marketbars.sinks.DeadLetterSerializer;
@@ -50,7 +51,8 @@ public final class BarsJob {
                 break;
             case "migrate":
                 JobOptions options = JobOptions.fromArgs(rest);
-                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword());
+                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword(),
+                        MigrationSettings.fromArgs(rest, System.getenv()));
                 LOG.info("Schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
                 break;
             case "import-csv":
