@@ -282,7 +282,7 @@ abstract class StoragePathContract {
             }
         };
         appender.start();
-        LoggerConfig logger = new LoggerConfig("org.flywaydb", Level.INFO, true);
+        LoggerConfig logger = new LoggerConfig("org.flywaydb", Level.INFO, false);
         logger.addAppender(appender, Level.INFO, null);
         config.addLogger("org.flywaydb", logger);
         context.updateLoggers();
