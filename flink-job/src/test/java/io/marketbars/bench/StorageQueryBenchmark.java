@@ -56,8 +56,8 @@ public final class StorageQueryBenchmark {
                     + " SELECT (d + t) AT TIME ZONE 'Asia/Ho_Chi_Minh' AS m"
                     + " FROM (SELECT d FROM generate_series(timestamp '2025-01-01', timestamp '2025-12-31', interval '1 day') d"
                     + "       WHERE extract(isodow FROM d) < 6 ORDER BY d LIMIT " + days + ") days,"
-                    + " (SELECT t FROM generate_series(time '09:00', time '11:29', interval '1 minute') t"
-                    + "  UNION ALL SELECT t FROM generate_series(time '13:00', time '14:44', interval '1 minute') t) times");
+                    + " (SELECT time '09:00' + i * interval '1 minute' AS t FROM generate_series(0, 149) i"
+                    + "  UNION ALL SELECT time '13:00' + i * interval '1 minute' FROM generate_series(0, 104) i) times");
             s.execute("INSERT INTO ohlcv_1m SELECT 'S' || lpad(n::text, 4, '0'), m, p, p + 0.05, p - 0.05, p + 0.01,"
                     + " 1000 + n, (p + 0.02) * (1000 + n), round(p + 0.02, 10), 10 + n % 7, 400, 500, m + interval '1.25 s',"
                     + " m + interval '58.5 s'"
