@@ -10,6 +10,7 @@ import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
+import io.marketbars.schema.MigrationSettings;
 import io.marketbars.schema.Migrations;
 import io.marketbars.sinks.BarUpsert;
 import io.marketbars.sinks.BasisUpsert;
@@ -57,7 +58,8 @@ public final class BarsJob {
                 break;
             case "migrate":
                 JobOptions options = JobOptions.fromArgs(rest);
-                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword());
+                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword(),
+                        MigrationSettings.fromArgs(rest, System.getenv()));
                 LOG.info("Schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
                 break;
             case "import-csv":

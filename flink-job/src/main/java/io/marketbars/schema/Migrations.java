@@ -11,7 +11,16 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class Migrations {
     private Migrations() {}
 
+    /** With the default {@link MigrationSettings}. */
     public static MigrateResult migrate(String jdbcUrl, String user, String password) {
+        return migrate(jdbcUrl, user, password, MigrationSettings.defaults());
+    }
+
+    /**
+     * Placeholders take effect when the migration that reads them first runs: Flyway checksums the
+     * script before substitution, so changing a setting later changes nothing already applied.
+     */
+    public static MigrateResult migrate(String jdbcUrl, String user, String password, MigrationSettings settings) {
         return Flyway.configure()
                 // One connection with a session-level advisory lock instead of a second connection
                 // for a transactional lock: still exclusive on PostgreSQL, and it also works where
@@ -19,6 +28,7 @@ public final class Migrations {
                 .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
                 .dataSource(jdbcUrl, user, password)
                 .locations("classpath:db/migration")
+                .placeholders(settings.placeholders())
                 .load()
                 .migrate();
     }
