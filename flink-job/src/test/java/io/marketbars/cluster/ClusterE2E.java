@@ -279,8 +279,12 @@ class ClusterE2E {
         Map<String, JsonNode> values;
         do {
             values = new HashMap<>();
-            for (String vertex : rest.vertices(jobId).values()) {
-                values.putAll(rest.vertexMetrics(jobId, vertex, names));
+            for (Map.Entry<String, String> vertex : rest.vertices(jobId).entrySet()) {
+                // The trades path only: the basis and flow branches register metrics of the same
+                // names (deadLettered, sink*) for their own inputs, empty in these tests.
+                if (!vertex.getKey().matches(".*(index values|foreign flow|Basis 1m|Foreign flow 1m).*")) {
+                    values.putAll(rest.vertexMetrics(jobId, vertex.getValue(), names));
+                }
             }
             if (values.containsKey(key) && values.get(key).path("sum").asLong() >= value
                     && values.keySet().containsAll(List.of(names))) {
