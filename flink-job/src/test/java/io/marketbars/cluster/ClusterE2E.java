@@ -117,7 +117,9 @@ class ClusterE2E {
             awaitRows(setup.dbUrl, BarOracle.expectedRows(tape), Duration.ofSeconds(90));
 
             long parsed = tape.records.size() - tape.count(Kind.MALFORMED);
-            Map<String, JsonNode> m = awaitMetrics(jobId, "ticksIn", parsed + closing, Duration.ofSeconds(30),
+            int expectedRows = BarOracle.expectedRows(tape).size();
+            Map<String, JsonNode> m = awaitMetrics(jobId, Map.of("ticksIn", parsed + closing, "barsOut", (long) expectedRows,
+                    "sinkRowsWritten", (long) expectedRows), Duration.ofSeconds(30),
                     "ticksIn", "deadLettered", "duplicates", "lateTicksAccepted", "lateTicksDeadLettered",
                     "timestampOutOfRange", "watermarkLagMillis", "barsOut", "barUpdatesFromLateTicks",
                     "sinkBatches", "sinkRowsWritten", "sinkBatchLatencyMillis_max", "sinkBatchLatencyMillis_p99",
@@ -274,6 +276,15 @@ class ClusterE2E {
     /** Each metric summed (and min/max) over every vertex and subtask that has it, once {@code key} reached {@code value}. */
     static Map<String, JsonNode> awaitMetrics(String jobId, String key, long value, Duration timeout, String... names)
             throws Exception {
+        return awaitMetrics(jobId, Map.of(key, value), timeout, names);
+    }
+
+    /**
+     * Polls until every metric in {@code atLeast} reaches its value: the REST API serves metrics the
+     * JobManager fetched up to {@code metrics.fetcher.update-interval} ago, vertex by vertex.
+     */
+    static Map<String, JsonNode> awaitMetrics(String jobId, Map<String, Long> atLeast, Duration timeout, String... names)
+            throws Exception {
         FlinkRest rest = SharedCluster.get().rest();
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, JsonNode> values;
@@ -286,8 +297,9 @@ class ClusterE2E {
                     values.putAll(rest.vertexMetrics(jobId, vertex.getValue(), names));
                 }
             }
-            if (values.containsKey(key) && values.get(key).path("sum").asLong() >= value
-                    && values.keySet().containsAll(List.of(names))) {
+            Map<String, JsonNode> current = values;
+            if (values.keySet().containsAll(List.of(names)) && atLeast.entrySet().stream().allMatch(
+                    e -> current.containsKey(e.getKey()) && current.get(e.getKey()).path("sum").asLong() >= e.getValue())) {
                 return values;
             }
             Thread.sleep(500);
