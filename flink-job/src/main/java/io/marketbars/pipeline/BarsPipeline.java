@@ -96,11 +96,7 @@ public final class BarsPipeline {
     private BarsPipeline() {}
 
     public static void define(StreamExecutionEnvironment env, Sources sources, Sinks sinks, JobOptions options) {
-        WatermarkStrategy<Tick> watermarks = TickWatermarks.<Tick>strategy(
-                options.outOfOrderness, options.maxClockJump, options.idleTimeout,
-                options.mode == JobOptions.Mode.LIVE);
-
-        SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), watermarks, "Kafka trades")
+        SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), BarsPipeline.<Tick>watermarks(options), "Kafka trades")
                 .uid(Uids.TRADES_SOURCE)
                 .process(new RouteRejected(options.tradesTopic, options.futures))
                 .uid(Uids.ROUTE_REJECTED)
@@ -137,15 +133,9 @@ public final class BarsPipeline {
 
         Source<IndexValue, ?, ?> indexSource = sources.indexValues();
         if (indexSource != null) {
-            SingleOutputStreamOperator<IndexValue> index = env.fromSource(indexSource,
-                            TickWatermarks.<IndexValue>strategy(options.outOfOrderness, options.maxClockJump,
-                                    options.idleTimeout, options.mode == JobOptions.Mode.LIVE),
-                            "Kafka index values")
-                    .uid(Uids.INDEX_SOURCE)
-                    .process(new RouteRejectedFeed<IndexValue>(options.indexTopic))
-                    .returns(IndexValue.class)
-                    .uid(Uids.ROUTE_REJECTED_INDEX)
-                    .name("Parse and validate index values");
+            SingleOutputStreamOperator<IndexValue> index = parsedFeed(env, indexSource, IndexValue.class,
+                    options.indexTopic, "Kafka index values", Uids.INDEX_SOURCE, Uids.ROUTE_REJECTED_INDEX,
+                    "Parse and validate index values", options);
             SingleOutputStreamOperator<BasisBar> basis = ordered
                     .filter(new IsFutures(options.futures))
                     .uid(Uids.FUTURES_TRADES)
@@ -163,15 +153,9 @@ public final class BarsPipeline {
 
         Source<FlowSnapshot, ?, ?> flowSource = sources.foreignFlow();
         if (flowSource != null) {
-            SingleOutputStreamOperator<FlowSnapshot> snapshots = env.fromSource(flowSource,
-                            TickWatermarks.<FlowSnapshot>strategy(options.outOfOrderness, options.maxClockJump,
-                                    options.idleTimeout, options.mode == JobOptions.Mode.LIVE),
-                            "Kafka foreign flow")
-                    .uid(Uids.FLOW_SOURCE)
-                    .process(new RouteRejectedFeed<FlowSnapshot>(options.foreignFlowTopic))
-                    .returns(FlowSnapshot.class)
-                    .uid(Uids.ROUTE_REJECTED_FLOW)
-                    .name("Parse and validate foreign flow");
+            SingleOutputStreamOperator<FlowSnapshot> snapshots = parsedFeed(env, flowSource, FlowSnapshot.class,
+                    options.foreignFlowTopic, "Kafka foreign flow", Uids.FLOW_SOURCE, Uids.ROUTE_REJECTED_FLOW,
+                    "Parse and validate foreign flow", options);
             SingleOutputStreamOperator<FlowBar> flow = snapshots
                     .keyBy(new FeedSymbol<FlowSnapshot>())
                     .process(new ForeignFlow(options.outOfOrderness.toMillis(), options.allowedLateness.toMillis(),
@@ -184,6 +168,23 @@ public final class BarsPipeline {
         }
 
         sinks.deadLetters(deadLetters);
+    }
+
+    /** A feed's Kafka source with per-partition watermarks, its rejected records routed to the dead letters. */
+    private static <T extends FeedRecord> SingleOutputStreamOperator<T> parsedFeed(StreamExecutionEnvironment env,
+            Source<T, ?, ?> source, Class<T> type, String topic, String sourceName, String sourceUid, String routeUid,
+            String routeName, JobOptions options) {
+        return env.fromSource(source, watermarks(options), sourceName)
+                .uid(sourceUid)
+                .process(new RouteRejectedFeed<T>(topic))
+                .returns(type)
+                .uid(routeUid)
+                .name(routeName);
+    }
+
+    private static <T extends io.marketbars.records.Timestamped> WatermarkStrategy<T> watermarks(JobOptions options) {
+        return TickWatermarks.<T>strategy(options.outOfOrderness, options.maxClockJump, options.idleTimeout,
+                options.mode == JobOptions.Mode.LIVE);
     }
 
     /** The 1-minute OHLCV window; its late ticks go to {@link #LATE_FOR_WINDOW}. */
