@@ -96,6 +96,12 @@ class BasisAndFlowPipelineIT {
         assertThat(flow).anySatisfy(r -> assertThat(r.split("\\|")[18]).isNotEqualTo("0")); // feed resets
         assertThat(flow).extracting(r -> r.split("\\|")[2]).contains("2024-12-02", "2024-12-03");
         assertThat(deadLetters(run.deadLetterTopic)).isEqualTo(expectedDeadLetters());
+        org.slf4j.LoggerFactory.getLogger(BasisAndFlowPipelineIT.class).info(
+                "Matched the oracle: {} basis rows ({} with unjoined trades), {} flow rows ({} with resets), {} dead letters; tape {}",
+                basis.size(), basis.stream().filter(r -> !r.split("\\|")[12].equals("0")).count(), flow.size(),
+                flow.stream().filter(r -> !r.split("\\|")[18].equals("0")).count(), expectedDeadLetters().size(),
+                java.util.Arrays.stream(Kind.values()).map(k -> k + "=" + tape.all().stream().filter(r -> r.kind == k).count())
+                        .collect(java.util.stream.Collectors.joining(", ")));
     }
 
     @Test
