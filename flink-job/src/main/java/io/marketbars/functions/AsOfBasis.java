@@ -76,7 +76,8 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
 
     @Override
     public void processElement1(Tick trade, Context ctx, Collector<BasisBar> out) throws Exception {
-        long watermark = ctx.timerService().currentWatermark();
+        BasisKeyState s = state();
+        long watermark = closedThrough(ctx.timerService().currentWatermark(), s);
         long ts = trade.tsMillis();
         long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
         if (cleanup <= watermark) {
@@ -87,7 +88,6 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
                     "basis minute already purged at watermark " + watermark, tradesTopic));
             return;
         }
-        BasisKeyState s = state();
         s.addTrade(trade);
         long bucket = Math.floorDiv(ts, MINUTE) * MINUTE;
         if (bucket + MINUTE - 1 <= watermark) {
@@ -102,7 +102,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
     @Override
     public void processElement2(IndexValue v, Context ctx, Collector<BasisBar> out) throws Exception {
         BasisKeyState s = state();
-        long flinkWatermark = ctx.timerService().currentWatermark();
+        long flinkWatermark = closedThrough(ctx.timerService().currentWatermark(), s);
         IndexValue[][] held = {s.index};
         boolean admitted = admission.admit(v, s.indexClock, held, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
         s.index = held[0];
@@ -156,6 +156,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         if (s == null) {
             return;
         }
+        s.closedThrough = Math.max(s.closedThrough, timestamp);
         if (Math.floorMod(timestamp + 1, MINUTE) == 0) {
             long bucket = timestamp + 1 - MINUTE;
             Set<String> contractsInMinute = new LinkedHashSet<>();
@@ -170,10 +171,10 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
             keyState.clear();
             return;
         }
-        if (s.trades.length == 0 && s.index.length == 1) {
-            // Only the as-of base is left: it can join nothing after its trading day, so a timer
-            // then forgets it (one per index, while it stays quiet).
-            long endOfDay = java.time.LocalDate.ofEpochDay(contracts.tradingDay(s.index[0].tsMillis()) + 1L)
+        if (s.trades.length == 0) {
+            // Only index values are left: after the last one's trading day they can join nothing,
+            // so a timer then forgets them (one per index, while it has no futures trades).
+            long endOfDay = java.time.LocalDate.ofEpochDay(contracts.tradingDay(s.index[s.index.length - 1].tsMillis()) + 1L)
                     .atStartOfDay(contracts.zone()).toInstant().toEpochMilli();
             ctx.timerService().registerEventTimeTimer(endOfDay + allowedLatenessMillis + MINUTE);
         }
@@ -193,7 +194,9 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         if (keep > 0) {
             s.trades = java.util.Arrays.copyOfRange(s.trades, keep, s.trades.length);
         }
-        long oldestTradeMillis = watermark - allowedLatenessMillis - MINUTE;
+        // A trade still to come is in a minute whose cleanup time is after the watermark, so it is
+        // later than this instant; the last value at or before it is all it can need from before.
+        long oldestTradeMillis = watermark - allowedLatenessMillis - (MINUTE - 1);
         int base = SortedRecords.lastAtOrBefore(s.index, oldestTradeMillis * 1000L);
         if (base > 0) {
             s.index = java.util.Arrays.copyOfRange(s.index, base, s.index.length);
@@ -218,6 +221,15 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
             tradesUnjoined.inc(bar.unjoinedCount);
         }
         out.collect(bar);
+    }
+
+    /**
+     * The instant through which minutes are closed: Flink's watermark, or the last minute this key
+     * emitted if that is later. Flink does not checkpoint watermarks, so right after a restore only
+     * the state knows which minutes were emitted and must be re-emitted when a late record changes them.
+     */
+    static long closedThrough(long flinkWatermark, BasisKeyState s) {
+        return Math.max(flinkWatermark, s.closedThrough);
     }
 
     private BasisKeyState state() throws java.io.IOException {

@@ -14,6 +14,8 @@ public class BasisKeyState {
     public IndexValue[] index = new IndexValue[0];
     /** {@link Tick#compareOrder} order; contracts mixed. */
     public Tick[] trades = new Tick[0];
+    /** The latest timer that fired: minutes ending at or before it have been emitted. Survives restores. */
+    public long closedThrough = Long.MIN_VALUE;
 
     public BasisKeyState() {}
 

@@ -26,8 +26,9 @@ import java.util.List;
  *   <li>Values follow the same rules when the snapshot and its predecessor both carry them;
  *       otherwise the minute's values are unknown (null), and so are the day's value totals for
  *       the rest of that day.
- *   <li>The rate per minute counts only deltas with a same-day predecessor that was not a reset,
- *       over the time those deltas span: {@code delta x 60000 / span_ms}, half-even to 6 places.
+ *   <li>The rate per minute counts the deltas of snapshots that have a same-day predecessor and are
+ *       not themselves a reset, over the time from each one's predecessor to it:
+ *       {@code delta x 60000 / span_ms}, half-even to 6 places.
  * </ul>
  */
 public final class FlowBars {

@@ -12,6 +12,8 @@ public class FlowKeyState {
     public FlowSnapshot[] snapshots = new FlowSnapshot[0];
     /** The pending timer that forgets a symbol whose day is over; {@link Long#MIN_VALUE} if none. */
     public long forgetTimer = Long.MIN_VALUE;
+    /** The latest timer that fired: minutes ending at or before it have been emitted. Survives restores. */
+    public long closedThrough = Long.MIN_VALUE;
 
     public FlowKeyState() {}
 }

@@ -67,7 +67,8 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         if (s == null) {
             s = new FlowKeyState();
         }
-        long flinkWatermark = ctx.timerService().currentWatermark();
+        // Flink does not checkpoint watermarks: after a restore only the state knows what was emitted.
+        long flinkWatermark = Math.max(ctx.timerService().currentWatermark(), s.closedThrough);
         FlowSnapshot[][] held = {s.snapshots};
         boolean admitted = admission.admit(snap, s.clock, held, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
         s.snapshots = held[0];
@@ -104,6 +105,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         if (s == null) {
             return;
         }
+        s.closedThrough = Math.max(s.closedThrough, timestamp);
         if (Math.floorMod(timestamp + 1, MINUTE) == 0) {
             long bucket = timestamp + 1 - MINUTE;
             emit(ctx.getCurrentKey(), s, bucket, timestamp, false, out);

@@ -235,6 +235,39 @@ class AsOfBasisTest {
     }
 
     @Test
+    void aLateIndexValueAfterARestoreStillReemitsTheMinutesItChanges() throws Exception {
+        open(HCM, 300_000L);
+        value(MINUTE_0, "1300");
+        trade(MINUTE_0.plusMillis(30_000), "1310");
+        watermark(ms(MINUTE_0) + 59_999);
+        assertThat(bars()).extracting(b -> b.basisClose.toPlainString()).containsExactly("10");
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+
+        // Flink does not checkpoint watermarks: the restored operator starts without one.
+        FuturesContracts contracts = new FuturesContracts("VN30F*=VN30", "", "", HCM);
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(
+                new AsOfBasis(BOUND, 300_000L, 30L * 24 * 3600 * 1000, 300_000L, contracts, "trades", "index-values")),
+                (Tick t) -> contracts.underlyingOf(t.symbol), (IndexValue v) -> v.symbol, Types.STRING);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        value(MINUTE_0.plusMillis(20_000), "1305");
+
+        assertThat(bars()).extracting(b -> b.basisClose.toPlainString()).containsExactly("5");
+    }
+
+    @Test
+    void indexValuesWithoutFuturesAreForgottenAfterTheirTradingDay() throws Exception {
+        open(HCM);
+        value(MINUTE_0.plusSeconds(5), "1300");
+        value(MINUTE_0.plusSeconds(30), "1301");
+        watermark(ms(MINUTE_0) + 10L * 24 * 3_600_000L);
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
     void stateAndTimersGoBackToZeroAfterTheLateness() throws Exception {
         open(HCM);
         value(MINUTE_0, "1300");

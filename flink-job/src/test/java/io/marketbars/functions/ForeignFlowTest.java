@@ -32,9 +32,24 @@ class ForeignFlowTest {
 
     @BeforeEach
     void open() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new ForeignFlow(BOUND, LATENESS, 30L * 24 * 3600 * 1000, 300_000L, HCM, "foreign-flow"),
-                f -> f.symbol, Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(function(LATENESS), f -> f.symbol, Types.STRING);
+    }
+
+    private static ForeignFlow function(long lateness) {
+        return new ForeignFlow(BOUND, lateness, 30L * 24 * 3600 * 1000, 300_000L, HCM, "foreign-flow");
+    }
+
+    /** A fresh harness with five minutes of lateness, optionally restored from a snapshot. */
+    private void reopen(org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
+        harness.close();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(function(300_000L)),
+                (FlowSnapshot f) -> f.symbol, Types.STRING);
+        harness.setup();
+        if (snapshot != null) {
+            harness.initializeState(snapshot);
+        }
+        harness.open();
     }
 
     @AfterEach
@@ -167,6 +182,33 @@ class ForeignFlowTest {
         assertThat(bars().get(2).snapshotCount).isEqualTo(2);
         assertThat(bars().get(2).buyQty).isEqualByComparingTo("200");
         assertThat(bars().get(2).ratedSpanMillis).isEqualTo(60_000);
+    }
+
+    @Test
+    void aLateSnapshotInAnEarlierMinuteReemitsTheLaterClosedMinutesItChanges() throws Exception {
+        reopen(null);
+        add(flow("FPT", MINUTE_0.plusSeconds(10), "100", "10"));
+        add(flow("FPT", MINUTE_1.plusSeconds(10), "300", "30"));
+        harness.processWatermark(ms(MINUTE_1) + 59_999);
+        add(flow("FPT", MINUTE_0.plusSeconds(30), "150", "15")); // late, in the earlier minute
+
+        List<FlowBar> updates = bars().subList(2, bars().size());
+        assertThat(updates).extracting(b -> b.buyQty.toPlainString()).containsExactly("150", "150");
+        assertThat(updates.get(1).dayBuyQty).isEqualByComparingTo("300");
+    }
+
+    @Test
+    void aLateSnapshotAfterARestoreReemitsEveryMinuteItChanges() throws Exception {
+        reopen(null);
+        add(flow("FPT", MINUTE_0.plusSeconds(10), "100", "10"));
+        add(flow("FPT", MINUTE_1.plusSeconds(10), "300", "30"));
+        harness.processWatermark(ms(MINUTE_1) + 59_999);
+        // Flink does not checkpoint watermarks: the restored operator starts without one.
+        reopen(harness.snapshot(1L, 1L));
+        add(flow("FPT", MINUTE_0.plusSeconds(30), "150", "15"));
+
+        assertThat(bars()).extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString())
+                .containsExactly(ms(MINUTE_0) + "=150", ms(MINUTE_1) + "=150");
     }
 
     @Test
