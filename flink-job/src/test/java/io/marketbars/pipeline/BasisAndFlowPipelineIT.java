@@ -140,6 +140,7 @@ class BasisAndFlowPipelineIT {
             "--group-id", TestServices.unique("group"),
             "--db-url", dbUrl,
             "--db-user", TestServices.postgres().user(),
+            "--allowed-lateness", "3 min",
             "--checkpoint-interval", "200 ms",
             "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
             "--sink-batch-size", "50",

@@ -134,7 +134,7 @@ public final class FeedTape {
             }
         }
         // A too-late value the table must not see: its minute had closed for good long before.
-        long stale = startMillis + 4 * 60_000 + 12_345;
+        long stale = startMillis + 2 * 60_000 + 12_345;
         Rec tooLate = index(Kind.TOO_LATE, stale, 999_999);
         index.add(tooLate);
         index.add(malformed(Feed.INDEX, "VN30", startMillis + 100_000, "not json at all", "MALFORMED_JSON"));
@@ -271,13 +271,17 @@ public final class FeedTape {
         return inside && random.nextDouble() < late ? Kind.LATE_ALLOWED : Kind.VALID;
     }
 
-    /** Arrival order: within 1.5 s of the event (the bound is 2 s); late 25 s after; too late 150 s after. */
+    /**
+     * Arrival order: within 1.5 s of the event (the bound is 2 s); late 25 s after, or 100 s after
+     * (when the next minute has closed too, so a late record must re-emit minutes after its own);
+     * too late 300 s after (the IT's allowed lateness is 3 minutes).
+     */
     private long arrival(Kind kind, long ts) {
         switch (kind) {
             case LATE_ALLOWED:
-                return ts + 25_000;
+                return ts + (random.nextBoolean() ? 25_000 : 100_000);
             case TOO_LATE:
-                return ts + 150_000;
+                return ts + 300_000;
             default:
                 return ts + random.nextInt(1_500);
         }
