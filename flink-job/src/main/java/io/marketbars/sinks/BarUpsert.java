@@ -4,10 +4,6 @@ import io.marketbars.config.JobOptions;
 import io.marketbars.records.Bar;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
@@ -55,28 +51,19 @@ public final class BarUpsert {
         @Override
         public void statement(PreparedStatement ps, Bar bar) throws SQLException {
             ps.setString(1, bar.symbol);
-            ps.setObject(2, OffsetDateTime.ofInstant(Instant.ofEpochMilli(bar.bucketStartMillis), ZoneOffset.UTC));
+            ps.setObject(2, JdbcUpserts.millis(bar.bucketStartMillis));
             ps.setBigDecimal(3, bar.open);
             ps.setBigDecimal(4, bar.high);
             ps.setBigDecimal(5, bar.low);
             ps.setBigDecimal(6, bar.close);
             ps.setBigDecimal(7, bar.volume);
             ps.setBigDecimal(8, bar.turnover);
-            if (bar.vwap == null) {
-                ps.setNull(9, Types.NUMERIC);
-            } else {
-                ps.setBigDecimal(9, bar.vwap);
-            }
+            JdbcUpserts.decimal(ps, 9, bar.vwap);
             ps.setLong(10, bar.tradeCount);
             ps.setBigDecimal(11, bar.buyVolume);
             ps.setBigDecimal(12, bar.sellVolume);
-            ps.setObject(13, micros(bar.firstTradeMicros));
-            ps.setObject(14, micros(bar.lastTradeMicros));
-        }
-
-        private static OffsetDateTime micros(long epochMicros) {
-            return OffsetDateTime.ofInstant(Instant.ofEpochSecond(
-                    Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L), ZoneOffset.UTC);
+            ps.setObject(13, JdbcUpserts.micros(bar.firstTradeMicros));
+            ps.setObject(14, JdbcUpserts.micros(bar.lastTradeMicros));
         }
     }
 }

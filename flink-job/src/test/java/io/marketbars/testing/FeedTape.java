@@ -123,7 +123,7 @@ public final class FeedTape {
             }
             value += random.nextInt(41) - 20;
             series.add(new long[] {ts, value});
-            Kind kind = kind(ts, 0.03, 0.03, 0.02);
+            Kind kind = kind(ts, 0.03);
             Rec r = index(kind, ts, value);
             index.add(r);
             if (kind == Kind.VALID && random.nextDouble() < 0.03) {
@@ -221,7 +221,7 @@ public final class FeedTape {
                 sell += q;
                 buyValue += b * (50 + s);
                 sellValue += q * (50 + s);
-                Kind kind = kind(ts, 0.04, 0, 0.03);
+                Kind kind = kind(ts, 0.04);
                 if (!tooLateDone && ts > startMillis + 5 * 60_000) {
                     tooLateDone = true;
                     flow.add(snapshot(Kind.TOO_LATE, symbol, ts - 1, buy + 7, sell, values ? buyValue + 7 : -1, sellValue));
@@ -266,7 +266,7 @@ public final class FeedTape {
     }
 
     /** Late records only well inside the tape, so the stream goes on long enough past them. */
-    private Kind kind(long ts, double late, double unused, double none) {
+    private Kind kind(long ts, double late) {
         boolean inside = ts > startMillis + 90_000 && ts < endMillis - 4 * 60_000;
         return inside && random.nextDouble() < late ? Kind.LATE_ALLOWED : Kind.VALID;
     }
