@@ -16,10 +16,13 @@ import io.marketbars.sinks.BarUpsert;
 import io.marketbars.sinks.BasisUpsert;
 import io.marketbars.sinks.FlowUpsert;
 import io.marketbars.sinks.DeadLetterSerializer;
+import io.marketbars.sources.CatchUpKafkaSource;
 import io.marketbars.sources.FeedDeserializer;
 import io.marketbars.sources.TickDeserializer;
 import io.marketbars.tools.CsvImport;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Properties;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -143,7 +146,10 @@ public final class BarsJob {
 
     /**
      * A Kafka source of one topic: offsets committed on checkpoints (for monitoring; the
-     * checkpoint holds the truth), bounded at the offsets of the start in replay mode.
+     * checkpoint holds the truth), records of aborted transactions skipped unless
+     * {@code --kafka-isolation-level read_uncommitted}, bounded at the offsets of the start in
+     * replay mode. In live mode its readers know whether they are caught up (see
+     * {@link CatchUpKafkaSource}), which the watermarks need before they follow the wall clock.
      */
     public static <T> Source<T, ?, ?> kafkaSource(JobOptions options, String topic,
             KafkaRecordDeserializationSchema<T> deserializer) {
@@ -152,6 +158,7 @@ public final class BarsJob {
                 .setTopics(topic)
                 .setGroupId(options.groupId)
                 .setProperties(options.kafkaClientProperties())
+                .setProperty("isolation.level", options.kafkaIsolationLevel)
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setDeserializer(deserializer);
         switch (options.startingOffsets) {
@@ -166,9 +173,17 @@ public final class BarsJob {
         }
         if (options.mode == JobOptions.Mode.REPLAY) {
             builder.setBounded(OffsetsInitializer.latest());
+            return builder.build();
         }
-        return builder.build();
+        Properties probe = options.kafkaClientProperties();
+        probe.setProperty("bootstrap.servers", options.bootstrapServers);
+        probe.setProperty("group.id", options.groupId);
+        probe.setProperty("isolation.level", options.kafkaIsolationLevel);
+        return new CatchUpKafkaSource<>(builder.build(), topic, probe, CATCH_UP_PROBE_INTERVAL);
     }
+
+    /** How often a live reader asks the broker where its partitions end. */
+    static final Duration CATCH_UP_PROBE_INTERVAL = Duration.ofSeconds(1);
 
     public static BarsPipeline.Sinks productionSinks(JobOptions options) {
         return new BarsPipeline.Sinks() {

@@ -41,6 +41,8 @@ public final class JobOptions implements Serializable {
     public final FuturesContracts futures;
     public final String groupId;
     public final String startingOffsets;
+    /** Kafka's isolation.level for the sources: read_committed skips records of aborted transactions. */
+    public final String kafkaIsolationLevel;
 
     public final String dbUrl;
     public final String dbUser;
@@ -81,6 +83,7 @@ public final class JobOptions implements Serializable {
         this.deadLetterTopic = p.get("dead-letter-topic", "bars-dead-letter");
         this.groupId = p.get("group-id", "market-bars");
         this.startingOffsets = p.get("starting-offsets", mode == Mode.REPLAY ? "earliest" : "committed");
+        this.kafkaIsolationLevel = p.get("kafka-isolation-level", "read_committed");
         this.dbUrl = p.get("db-url", "jdbc:postgresql://localhost:5432/bars");
         this.dbUser = p.get("db-user", "bars");
         this.outOfOrderness = duration(p, "out-of-orderness", "2 s");
@@ -122,6 +125,8 @@ public final class JobOptions implements Serializable {
                 && !"latest".equals(startingOffsets)) {
             throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest");
         }
+        require("read_committed".equals(kafkaIsolationLevel) || "read_uncommitted".equals(kafkaIsolationLevel),
+                "--kafka-isolation-level must be read_committed or read_uncommitted");
         require(!outOfOrderness.isNegative(), "--out-of-orderness must not be negative");
         require(!allowedLateness.isNegative(), "--allowed-lateness must not be negative");
         require(checkpointInterval.toMillis() >= 100, "--checkpoint-interval must be at least 100 ms");
@@ -180,7 +185,7 @@ public final class JobOptions implements Serializable {
     }
 
     private static final java.util.Set<String> KAFKA_OWNED_BY_OPTIONS = java.util.Set.of(
-            "bootstrap.servers", "group.id", "key.deserializer", "value.deserializer", "key.serializer",
+            "bootstrap.servers", "group.id", "isolation.level", "key.deserializer", "value.deserializer", "key.serializer",
             "value.serializer");
 
     /** The JDBC URL with pgjdbc's batch rewriting switched on (multi-row INSERTs). */
@@ -197,7 +202,7 @@ public final class JobOptions implements Serializable {
         return "JobOptions{mode=" + mode + ", bootstrapServers=" + bootstrapServers + ", tradesTopic="
                 + tradesTopic + ", indexTopic=" + indexTopic + ", foreignFlowTopic=" + foreignFlowTopic
                 + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId
-                + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
+                + ", startingOffsets=" + startingOffsets + ", kafkaIsolationLevel=" + kafkaIsolationLevel + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
                 + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump + ", symbolStateRetention=" + symbolStateRetention + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir

@@ -31,6 +31,16 @@ public class FeedRecord implements Timestamped {
     }
 
     @Override
+    public int partition() {
+        return partition;
+    }
+
+    @Override
+    public long offset() {
+        return offset;
+    }
+
+    @Override
     public boolean isRejected() {
         return rejectReason != null;
     }

@@ -57,6 +57,16 @@ public class Tick implements Timestamped {
     }
 
     @Override
+    public int partition() {
+        return partition;
+    }
+
+    @Override
+    public long offset() {
+        return offset;
+    }
+
+    @Override
     public boolean isRejected() {
         return rejectReason != null;
     }

@@ -28,6 +28,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Replay throughput: N ticks over S symbols in P partitions of a real local Kafka topic, replayed
  * by the real job (bounded mode, checkpointing on, JDBC upserts into a real PostgreSQL) on a local
  * cluster. Prints ticks/s over the job's wall time and checks the bar count.
+ *
+ * <p>{@code --mode live}: the same ticks with event times from 10 to 6.7 minutes before now, already
+ * in the topic when the job starts in live mode with every other option at its default: a backlog
+ * as every start or restore meets one. Waits until every tick is in a bar, then prints the time
+ * taken and how many records reached the dead-letter topic (0 is the only right answer).
  */
 public final class ReplayBenchmark {
     private ReplayBenchmark() {}
@@ -39,6 +44,7 @@ public final class ReplayBenchmark {
         int partitions = p.getInt("partitions", 4);
         int parallelism = p.getInt("parallelism", 2);
         int minutes = p.getInt("minutes", 60);
+        boolean live = "live".equals(p.get("mode", "replay"));
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); EmbeddedPostgres postgres = EmbeddedPostgres.start()) {
             kafka.createTopic("trades", partitions);
@@ -48,26 +54,43 @@ public final class ReplayBenchmark {
             Migrations.migrate(dbUrl, postgres.user(), "");
 
             long t0 = System.nanoTime();
-            long expectedBars = produce(kafka, ticks, symbols, partitions, minutes);
-            System.out.printf("Produced %,d ticks (%d symbols, %d partitions, %d minutes) in %.1f s%n",
-                    ticks, symbols, partitions, minutes, (System.nanoTime() - t0) / 1e9);
+            long startMillis = live ? System.currentTimeMillis() - 10 * 60_000L : java.time.Instant.parse("2024-12-02T02:00:00Z").toEpochMilli();
+            long spanMillis = live ? 200_000L : minutes * 60_000L;
+            long expectedBars = produce(kafka, ticks, symbols, partitions, startMillis, spanMillis);
+            System.out.printf("Produced %,d ticks (%d symbols, %d partitions, %.1f minutes) in %.1f s%n",
+                    ticks, symbols, partitions, spanMillis / 60_000.0, (System.nanoTime() - t0) / 1e9);
 
-            JobOptions options = JobOptions.fromArgs(new String[] {
-                "--mode", "replay",
-                "--bootstrap-servers", kafka.bootstrapServers(),
-                "--db-url", dbUrl,
-                "--db-user", postgres.user(),
-                "--parallelism", Integer.toString(parallelism),
-                "--sink-batch-size", p.get("sink-batch-size", "5000"),
-                "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
-                "--checkpoint-dir", java.nio.file.Files.createTempDirectory("bench-checkpoints").toUri().toString(),
-            }, Map.of());
+            String checkpoints = java.nio.file.Files.createTempDirectory("bench-checkpoints").toUri().toString();
+            JobOptions options = JobOptions.fromArgs(live
+                    ? new String[] {
+                        "--mode", "live",
+                        "--starting-offsets", "earliest",
+                        "--bootstrap-servers", kafka.bootstrapServers(),
+                        "--db-url", dbUrl,
+                        "--db-user", postgres.user(),
+                        "--parallelism", Integer.toString(parallelism),
+                        "--checkpoint-dir", checkpoints,
+                    }
+                    : new String[] {
+                        "--mode", "replay",
+                        "--bootstrap-servers", kafka.bootstrapServers(),
+                        "--db-url", dbUrl,
+                        "--db-user", postgres.user(),
+                        "--parallelism", Integer.toString(parallelism),
+                        "--sink-batch-size", p.get("sink-batch-size", "5000"),
+                        "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
+                        "--checkpoint-dir", checkpoints,
+                    }, Map.of());
             Configuration conf = BarsJob.configuration(options);
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
             BarsJob.configure(env, options);
             BarsPipeline.define(env, () -> BarsJob.tradesSource(options), BarsJob.productionSinks(options), options);
 
+            if (live) {
+                liveBacklog(env, kafka, dbUrl, ticks, expectedBars, parallelism);
+                System.exit(0);
+            }
             long start = System.nanoTime();
             JobExecutionResult result = env.execute("replay-benchmark");
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -89,13 +112,52 @@ public final class ReplayBenchmark {
         System.exit(0);
     }
 
+    /** Runs the live job until every tick is in a bar (or 10 minutes pass) and reports the dead letters. */
+    private static void liveBacklog(StreamExecutionEnvironment env, EmbeddedKafka kafka, String dbUrl, int ticks,
+            long expectedBars, int parallelism) throws Exception {
+        long start = System.nanoTime();
+        org.apache.flink.core.execution.JobClient job = env.executeAsync("live-backlog-benchmark");
+        long bars = 0;
+        long trades = 0;
+        while (System.nanoTime() - start < 600_000_000_000L && (bars != expectedBars || trades != ticks)) {
+            Thread.sleep(1_000);
+            try (Connection c = DriverManager.getConnection(dbUrl);
+                    ResultSet rs = c.createStatement().executeQuery("SELECT count(*), coalesce(sum(trade_count), 0) FROM ohlcv_1m")) {
+                rs.next();
+                bars = rs.getLong(1);
+                trades = rs.getLong(2);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(12_000); // one checkpoint more: dead letters are committed with it
+        long deadLetters = 0;
+        Properties committed = kafka.consumerProps("bench-dlq");
+        committed.put("isolation.level", "read_committed");
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(committed)) {
+            var tp = java.util.List.of(new org.apache.kafka.common.TopicPartition("bars-dead-letter", 0));
+            c.assign(tp);
+            c.seekToBeginning(tp);
+            long end = c.endOffsets(tp).get(tp.get(0));
+            while (c.position(tp.get(0)) < end) {
+                deadLetters += c.poll(java.time.Duration.ofMillis(500)).count();
+            }
+        }
+        job.cancel().get();
+        System.out.printf("Live start on a backlog of %,d ticks at parallelism %d: %,d of %,d bars, %,d of %,d ticks in bars,"
+                + " %,d records in the dead-letter topic, after %.1f s%n", ticks, parallelism, bars, expectedBars, trades, ticks,
+                deadLetters, seconds);
+        if (bars != expectedBars || trades != ticks || deadLetters != 0) {
+            throw new IllegalStateException("the backlog was not read in event time");
+        }
+    }
+
     /** Random-walk ticks in time order per symbol; returns how many (symbol, minute) bars they make. */
-    private static long produce(EmbeddedKafka kafka, int ticks, int symbols, int partitions, int minutes) throws Exception {
+    private static long produce(EmbeddedKafka kafka, int ticks, int symbols, int partitions, long start, long spanMillis)
+            throws Exception {
         Properties props = kafka.producerProps();
         props.put("linger.ms", "20");
         props.put("batch.size", Integer.toString(512 * 1024));
-        long start = java.time.Instant.parse("2024-12-02T02:00:00Z").toEpochMilli();
-        long spanMillis = minutes * 60_000L;
         Random r = new Random(42);
         long[] cents = new long[symbols];
         long[] seq = new long[symbols];
