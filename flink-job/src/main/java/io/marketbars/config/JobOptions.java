@@ -35,6 +35,13 @@ public final class JobOptions implements Serializable {
     /** Foreign-flow snapshots; null ({@code --foreign-flow-topic none}) turns flow bars off. */
     public final String foreignFlowTopic;
     public final String deadLetterTopic;
+    /**
+     * Prefix of the dead-letter sink's Kafka transactional ids. Two jobs writing to the same
+     * cluster must use different prefixes, or they fence each other's transactions.
+     */
+    public final String deadLetterTransactionalIdPrefix;
+    /** The dead-letter producer's {@code transaction.timeout.ms}; at most the broker's {@code transaction.max.timeout.ms}. */
+    public final Duration deadLetterTransactionTimeout;
     /** The exchange's time zone: it defines a trading day (day counters, the as-of join's session). */
     public final java.time.ZoneId exchangeTimeZone;
     /** Futures contracts, their underlying indices and rolling aliases. */
@@ -80,6 +87,8 @@ public final class JobOptions implements Serializable {
                 p.get("futures-expiries", ""), exchangeTimeZone);
         this.deadLetterTopic = p.get("dead-letter-topic", "bars-dead-letter");
         this.groupId = p.get("group-id", "market-bars");
+        this.deadLetterTransactionalIdPrefix = p.get("dead-letter-transactional-id-prefix", groupId + "-dlq");
+        this.deadLetterTransactionTimeout = duration(p, "dead-letter-transaction-timeout", "15 min");
         this.startingOffsets = p.get("starting-offsets", mode == Mode.REPLAY ? "earliest" : "committed");
         this.dbUrl = p.get("db-url", "jdbc:postgresql://localhost:5432/bars");
         this.dbUser = p.get("db-user", "bars");
@@ -126,6 +135,11 @@ public final class JobOptions implements Serializable {
         require(!allowedLateness.isNegative(), "--allowed-lateness must not be negative");
         require(checkpointInterval.toMillis() >= 100, "--checkpoint-interval must be at least 100 ms");
         require(sinkBatchSize > 0, "--sink-batch-size must be positive");
+        require(!deadLetterTransactionalIdPrefix.isBlank(), "--dead-letter-transactional-id-prefix must not be blank");
+        // A transaction stays open from the first dead letter after a checkpoint until the next
+        // checkpoint completes: the timeout must leave room for at least that.
+        require(deadLetterTransactionTimeout.compareTo(checkpointInterval.multipliedBy(2)) >= 0,
+                "--dead-letter-transaction-timeout must be at least twice --checkpoint-interval");
         require(sinkFlushInterval.toMillis() > 0, "--sink-flush-interval must be positive");
         require(maxAheadOfWatermark.toMillis() > 60_000, "--max-ahead-of-watermark must exceed one minute");
         require(maxClockJump.compareTo(outOfOrderness) > 0, "--max-clock-jump must exceed --out-of-orderness");
@@ -196,7 +210,9 @@ public final class JobOptions implements Serializable {
         // Deliberately no password and no Kafka client properties: this string is logged.
         return "JobOptions{mode=" + mode + ", bootstrapServers=" + bootstrapServers + ", tradesTopic="
                 + tradesTopic + ", indexTopic=" + indexTopic + ", foreignFlowTopic=" + foreignFlowTopic
-                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId
+                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic
+                + ", deadLetterTransactionalIdPrefix=" + deadLetterTransactionalIdPrefix
+                + ", deadLetterTransactionTimeout=" + deadLetterTransactionTimeout + ", groupId=" + groupId
                 + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
