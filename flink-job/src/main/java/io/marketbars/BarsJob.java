@@ -209,7 +209,7 @@ public final class BarsJob {
         return KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(options.bootstrapServers)
                 .setKafkaProducerConfig(options.kafkaClientProperties())
-                .setRecordSerializer(new DeadLetterSerializer(options.deadLetterTopic))
+                .setRecordSerializer(new DeadLetterSerializer(options.deadLetterTopic, options.deadLetterMaxRecordBytes))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(options.deadLetterTransactionalIdPrefix)
                 .setTransactionNamingStrategy(TransactionNamingStrategy.INCREMENTING)
@@ -217,6 +217,9 @@ public final class BarsJob {
                 // transaction.max.timeout.ms (15 min); see the option in the README.
                 .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                         Long.toString(options.deadLetterTransactionTimeout.toMillis()))
+                // The serializer truncates to this size, so the producer never refuses a dead letter as too
+                // large (the topic's max.message.bytes must allow it too).
+                .setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(options.deadLetterMaxRecordBytes))
                 .build();
     }
 }

@@ -42,6 +42,11 @@ public final class JobOptions implements Serializable {
     public final String deadLetterTransactionalIdPrefix;
     /** The dead-letter producer's {@code transaction.timeout.ms}; at most the broker's {@code transaction.max.timeout.ms}. */
     public final Duration deadLetterTransactionTimeout;
+    /**
+     * The largest dead-letter record, framing included: the producer's {@code max.request.size}.
+     * A dead letter that would be bigger carries a truncated copy of the original.
+     */
+    public final int deadLetterMaxRecordBytes;
     /** The exchange's time zone: it defines a trading day (day counters, the as-of join's session). */
     public final java.time.ZoneId exchangeTimeZone;
     /** Futures contracts, their underlying indices and rolling aliases. */
@@ -89,6 +94,7 @@ public final class JobOptions implements Serializable {
         this.groupId = p.get("group-id", "market-bars");
         this.deadLetterTransactionalIdPrefix = p.get("dead-letter-transactional-id-prefix", groupId + "-dlq");
         this.deadLetterTransactionTimeout = duration(p, "dead-letter-transaction-timeout", "15 min");
+        this.deadLetterMaxRecordBytes = p.getInt("dead-letter-max-record-bytes", 1024 * 1024);
         this.startingOffsets = p.get("starting-offsets", mode == Mode.REPLAY ? "earliest" : "committed");
         this.dbUrl = p.get("db-url", "jdbc:postgresql://localhost:5432/bars");
         this.dbUser = p.get("db-user", "bars");
@@ -135,6 +141,8 @@ public final class JobOptions implements Serializable {
         require(!allowedLateness.isNegative(), "--allowed-lateness must not be negative");
         require(checkpointInterval.toMillis() >= 100, "--checkpoint-interval must be at least 100 ms");
         require(sinkBatchSize > 0, "--sink-batch-size must be positive");
+        require(deadLetterMaxRecordBytes >= MIN_DEAD_LETTER_RECORD_BYTES,
+                "--dead-letter-max-record-bytes must be at least " + MIN_DEAD_LETTER_RECORD_BYTES);
         require(!deadLetterTransactionalIdPrefix.isBlank(), "--dead-letter-transactional-id-prefix must not be blank");
         // A transaction stays open from the first dead letter after a checkpoint until the next
         // checkpoint completes: the timeout must leave room for at least that.
@@ -146,6 +154,9 @@ public final class JobOptions implements Serializable {
         require(symbolStateRetention.compareTo(allowedLateness.plus(outOfOrderness).plusMinutes(1)) > 0,
                 "--symbol-state-retention must exceed --allowed-lateness + --out-of-orderness + 1 min");
     }
+
+    /** Room for a dead letter's headers, framing and a useful part of the original. */
+    public static final int MIN_DEAD_LETTER_RECORD_BYTES = 16 * 1024;
 
     private static void require(boolean ok, String message) {
         if (!ok) {
@@ -212,7 +223,8 @@ public final class JobOptions implements Serializable {
                 + tradesTopic + ", indexTopic=" + indexTopic + ", foreignFlowTopic=" + foreignFlowTopic
                 + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic
                 + ", deadLetterTransactionalIdPrefix=" + deadLetterTransactionalIdPrefix
-                + ", deadLetterTransactionTimeout=" + deadLetterTransactionTimeout + ", groupId=" + groupId
+                + ", deadLetterTransactionTimeout=" + deadLetterTransactionTimeout
+                + ", deadLetterMaxRecordBytes=" + deadLetterMaxRecordBytes + ", groupId=" + groupId
                 + ", startingOffsets=" + startingOffsets + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew

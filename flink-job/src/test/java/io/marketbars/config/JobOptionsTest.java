@@ -55,4 +55,13 @@ class JobOptionsTest {
         assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-transactional-id-prefix", " "}, Map.of()))
                 .hasMessageContaining("--dead-letter-transactional-id-prefix");
     }
+
+    @Test
+    void deadLettersAreAtMostTheProducersDefaultRequestSizeUnlessRaised() {
+        assertThat(JobOptions.fromArgs(new String[0], Map.of()).deadLetterMaxRecordBytes).isEqualTo(1024 * 1024);
+        assertThat(JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "4194304"}, Map.of())
+                .deadLetterMaxRecordBytes).isEqualTo(4 * 1024 * 1024);
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "1000"}, Map.of()))
+                .hasMessageContaining("--dead-letter-max-record-bytes");
+    }
 }
