@@ -31,6 +31,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -39,6 +40,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,12 +211,30 @@ public final class BarsJob {
         };
     }
 
+    /**
+     * Dead letters exactly once: each checkpoint's dead letters are one Kafka transaction, committed
+     * when the checkpoint completes, so a restore never repeats one (for {@code read_committed}
+     * readers). Transactional ids are {@code <prefix>-<subtask>-<checkpoint id>}
+     * ({@link TransactionNamingStrategy#INCREMENTING}, the connector's default, named here because
+     * the choice matters): {@code POOLING} would keep fewer ids on the broker, but in connector
+     * 5.0.0 a downscale or a prefix change can leave one of its transactions open until the
+     * timeout, and that stalls every {@code read_committed} reader of the topic (FLINK-40626).
+     */
     public static KafkaSink<DeadLetter> deadLetterSink(JobOptions options) {
         return KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(options.bootstrapServers)
                 .setKafkaProducerConfig(options.kafkaClientProperties())
-                .setRecordSerializer(new DeadLetterSerializer(options.deadLetterTopic))
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setRecordSerializer(new DeadLetterSerializer(options.deadLetterTopic, options.deadLetterMaxRecordBytes))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(options.deadLetterTransactionalIdPrefix)
+                .setTransactionNamingStrategy(TransactionNamingStrategy.INCREMENTING)
+                // The connector's default (1 h) is refused by a broker with the default
+                // transaction.max.timeout.ms (15 min); see the option in the README.
+                .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                        Long.toString(options.deadLetterTransactionTimeout.toMillis()))
+                // The serializer truncates to this size, so the producer never refuses a dead letter as too
+                // large (the topic's max.message.bytes must allow it too).
+                .setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(options.deadLetterMaxRecordBytes))
                 .build();
     }
 }

@@ -35,6 +35,18 @@ public final class JobOptions implements Serializable {
     /** Foreign-flow snapshots; null ({@code --foreign-flow-topic none}) turns flow bars off. */
     public final String foreignFlowTopic;
     public final String deadLetterTopic;
+    /**
+     * Prefix of the dead-letter sink's Kafka transactional ids. Two jobs writing to the same
+     * cluster must use different prefixes, or they fence each other's transactions.
+     */
+    public final String deadLetterTransactionalIdPrefix;
+    /** The dead-letter producer's {@code transaction.timeout.ms}; at most the broker's {@code transaction.max.timeout.ms}. */
+    public final Duration deadLetterTransactionTimeout;
+    /**
+     * The largest dead-letter record, framing included: the producer's {@code max.request.size}.
+     * A dead letter that would be bigger carries a truncated copy of the original.
+     */
+    public final int deadLetterMaxRecordBytes;
     /** The exchange's time zone: it defines a trading day (day counters, the as-of join's session). */
     public final java.time.ZoneId exchangeTimeZone;
     /** Futures contracts, their underlying indices and rolling aliases. */
@@ -82,6 +94,9 @@ public final class JobOptions implements Serializable {
                 p.get("futures-expiries", ""), exchangeTimeZone);
         this.deadLetterTopic = p.get("dead-letter-topic", "bars-dead-letter");
         this.groupId = p.get("group-id", "market-bars");
+        this.deadLetterTransactionalIdPrefix = p.get("dead-letter-transactional-id-prefix", groupId + "-dlq");
+        this.deadLetterTransactionTimeout = duration(p, "dead-letter-transaction-timeout", "15 min");
+        this.deadLetterMaxRecordBytes = p.getInt("dead-letter-max-record-bytes", 1024 * 1024);
         this.startingOffsets = p.get("starting-offsets", mode == Mode.REPLAY ? "earliest" : "committed");
         this.kafkaIsolationLevel = p.get("kafka-isolation-level", "read_committed");
         this.dbUrl = p.get("db-url", "jdbc:postgresql://localhost:5432/bars");
@@ -131,12 +146,22 @@ public final class JobOptions implements Serializable {
         require(!allowedLateness.isNegative(), "--allowed-lateness must not be negative");
         require(checkpointInterval.toMillis() >= 100, "--checkpoint-interval must be at least 100 ms");
         require(sinkBatchSize > 0, "--sink-batch-size must be positive");
+        require(deadLetterMaxRecordBytes >= MIN_DEAD_LETTER_RECORD_BYTES,
+                "--dead-letter-max-record-bytes must be at least " + MIN_DEAD_LETTER_RECORD_BYTES);
+        require(!deadLetterTransactionalIdPrefix.isBlank(), "--dead-letter-transactional-id-prefix must not be blank");
+        // A transaction stays open from the first dead letter after a checkpoint until the next
+        // checkpoint completes: the timeout must leave room for at least that.
+        require(deadLetterTransactionTimeout.compareTo(checkpointInterval.multipliedBy(2)) >= 0,
+                "--dead-letter-transaction-timeout must be at least twice --checkpoint-interval");
         require(sinkFlushInterval.toMillis() > 0, "--sink-flush-interval must be positive");
         require(maxAheadOfWatermark.toMillis() > 60_000, "--max-ahead-of-watermark must exceed one minute");
         require(maxClockJump.compareTo(outOfOrderness) > 0, "--max-clock-jump must exceed --out-of-orderness");
         require(symbolStateRetention.compareTo(allowedLateness.plus(outOfOrderness).plusMinutes(1)) > 0,
                 "--symbol-state-retention must exceed --allowed-lateness + --out-of-orderness + 1 min");
     }
+
+    /** Room for a dead letter's headers, framing and a useful part of the original. */
+    public static final int MIN_DEAD_LETTER_RECORD_BYTES = 16 * 1024;
 
     private static void require(boolean ok, String message) {
         if (!ok) {
@@ -201,8 +226,12 @@ public final class JobOptions implements Serializable {
         // Deliberately no password and no Kafka client properties: this string is logged.
         return "JobOptions{mode=" + mode + ", bootstrapServers=" + bootstrapServers + ", tradesTopic="
                 + tradesTopic + ", indexTopic=" + indexTopic + ", foreignFlowTopic=" + foreignFlowTopic
-                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId
-                + ", startingOffsets=" + startingOffsets + ", kafkaIsolationLevel=" + kafkaIsolationLevel + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
+                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic
+                + ", deadLetterTransactionalIdPrefix=" + deadLetterTransactionalIdPrefix
+                + ", deadLetterTransactionTimeout=" + deadLetterTransactionTimeout
+                + ", deadLetterMaxRecordBytes=" + deadLetterMaxRecordBytes + ", groupId=" + groupId
+                + ", startingOffsets=" + startingOffsets + ", kafkaIsolationLevel=" + kafkaIsolationLevel
+                + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
                 + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump + ", symbolStateRetention=" + symbolStateRetention + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir

@@ -39,4 +39,29 @@ class JobOptionsTest {
         assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--mode", "batch"}, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void deadLetterTransactionsHaveAPrefixPerJobAndATimeoutTheBrokerAccepts() {
+        JobOptions defaults = JobOptions.fromArgs(new String[0], Map.of());
+        assertThat(defaults.deadLetterTransactionalIdPrefix).isEqualTo("market-bars-dlq");
+        // The broker's default transaction.max.timeout.ms; the connector's own 1 h would be refused.
+        assertThat(defaults.deadLetterTransactionTimeout).isEqualTo(java.time.Duration.ofMinutes(15));
+        assertThat(JobOptions.fromArgs(new String[] {"--group-id", "bars-eu"}, Map.of()).deadLetterTransactionalIdPrefix)
+                .as("another job, another prefix").isEqualTo("bars-eu-dlq");
+        assertThat(JobOptions.fromArgs(new String[] {"--dead-letter-transactional-id-prefix", "x"}, Map.of())
+                .deadLetterTransactionalIdPrefix).isEqualTo("x");
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--checkpoint-interval", "10 min"}, Map.of()))
+                .hasMessageContaining("--dead-letter-transaction-timeout");
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-transactional-id-prefix", " "}, Map.of()))
+                .hasMessageContaining("--dead-letter-transactional-id-prefix");
+    }
+
+    @Test
+    void deadLettersAreAtMostTheProducersDefaultRequestSizeUnlessRaised() {
+        assertThat(JobOptions.fromArgs(new String[0], Map.of()).deadLetterMaxRecordBytes).isEqualTo(1024 * 1024);
+        assertThat(JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "4194304"}, Map.of())
+                .deadLetterMaxRecordBytes).isEqualTo(4 * 1024 * 1024);
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "1000"}, Map.of()))
+                .hasMessageContaining("--dead-letter-max-record-bytes");
+    }
 }

@@ -4,21 +4,28 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
-/** Reads a single-partition dead-letter topic of the shared broker, and its headers. */
+/**
+ * Reads a single-partition dead-letter topic of the shared broker, and its headers, as consumers
+ * of the topic must: {@code read_committed}, so that dead letters of a transaction the job aborted
+ * (written before a failure, written again after the restore) are not seen.
+ */
 public final class DeadLetterTopic {
     private DeadLetterTopic() {}
 
-    /** Every record in the topic at the time of the call. */
+    /** Every committed record in the topic at the time of the call. */
     public static List<ConsumerRecord<byte[], byte[]>> read(String topic) {
         List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(TestServices.kafka().consumerProps(TestServices.unique("dlq")))) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
+            // Under read_committed this is the last stable offset: nothing of an open transaction.
             long end = consumer.endOffsets(List.of(tp)).get(tp);
             while (consumer.position(tp) < end) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
@@ -27,6 +34,13 @@ public final class DeadLetterTopic {
             }
         }
         return all;
+    }
+
+    /** A consumer of the dead-letter topic: committed records only. */
+    public static Properties consumerProps() {
+        Properties props = TestServices.kafka().consumerProps(TestServices.unique("dlq"));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
     }
 
     public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
