@@ -29,14 +29,18 @@ class OhlcvWindowTest {
     private KeyedOneInputStreamOperatorTestHarness<String, BarAccumulator, Bar> harness;
 
     @BeforeEach
-    @SuppressWarnings("unchecked")
     void open() throws Exception {
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(factory(), p -> p.symbol, Types.STRING);
+        harness.open();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static org.apache.flink.streaming.api.operators.StreamOperatorFactory<Bar> factory() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         var parts = env.fromData(TypeInformation.of(BarAccumulator.class), new BarAccumulator())
                 .keyBy(p -> p.symbol, Types.STRING);
         var transformation = (OneInputTransformation<BarAccumulator, Bar>) BarsPipeline.ohlcvBars(parts, LATENESS).getTransformation();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(transformation.getOperatorFactory(), p -> p.symbol, Types.STRING);
-        harness.open();
+        return transformation.getOperatorFactory();
     }
 
     @AfterEach
@@ -132,6 +136,31 @@ class OhlcvWindowTest {
         assertThat(bars.get(1).open).isEqualTo(new BigDecimal("9"));
         assertThat(bars.get(1).tradeCount).isEqualTo(2);
         assertThat(bars.get(1).volume).isEqualByComparingTo("11");
+    }
+
+    /** Fault suite, scenario 8: the window's state, not Flink's watermark, is what a restore keeps. */
+    @Test
+    void lateTickWithinLatenessAfterARestoreReemitsItsBar() throws Exception {
+        add(tick("A").at(MINUTE_0.plusSeconds(10)).seq(2).price("10").build());
+        harness.processWatermark(ms(MINUTE_1) + 30_000);
+        assertThat(harness.extractOutputValues()).hasSize(1);
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(factory(), p -> p.symbol, Types.STRING);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        // Flink does not checkpoint watermarks: the restored operator starts without one, and the
+        // late tick waits for the first watermark after the restore.
+        add(tick("A").at(MINUTE_0.plusSeconds(5)).seq(1).price("9").qty("1").build());
+        harness.processWatermark(ms(MINUTE_1) + 31_000);
+
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(bar -> {
+            assertThat(bar.open).isEqualTo(new BigDecimal("9"));
+            assertThat(bar.tradeCount).isEqualTo(2);
+            assertThat(bar.volume).isEqualByComparingTo("11");
+        });
     }
 
     @Test
