@@ -23,7 +23,7 @@ final class UpsertBatches {
     @SafeVarargs
     static <T> void write(Connection c, JdbcQueryStatement<T> binder, int keyParameters, T... rows) throws SQLException {
         c.setAutoCommit(false); // the connector's writer batches in a transaction as well
-        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(c.prepareStatement(binder.query()),
+        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(c.prepareStatement(binder.query()), binder.query(),
                 keyParameters, SinkMetrics.unregistered())) {
             for (T row : List.of(rows)) {
                 binder.statement(ps, row);
