@@ -73,6 +73,12 @@ public final class JobOptions implements Serializable {
     public final int sinkBatchSize;
     public final Duration sinkFlushInterval;
     public final int sinkMaxRetries;
+    /**
+     * The correction epoch written with every row. A row is replaced only by a version of at least
+     * its epoch; a deliberate rerun with a higher epoch replaces what an older run wrote, even with
+     * fewer trades (README, "Correcting stored bars").
+     */
+    public final int revisionEpoch;
     /** 0 means "the cluster's default". */
     public final int parallelism;
 
@@ -113,6 +119,7 @@ public final class JobOptions implements Serializable {
         this.sinkBatchSize = p.getInt("sink-batch-size", 2000);
         this.sinkFlushInterval = duration(p, "sink-flush-interval", "1 s");
         this.sinkMaxRetries = p.getInt("sink-max-retries", 3);
+        this.revisionEpoch = p.getInt("revision-epoch", 0);
         this.parallelism = p.getInt("parallelism", 0);
         if (p.has("db-password")) {
             throw new IllegalArgumentException(
@@ -154,6 +161,8 @@ public final class JobOptions implements Serializable {
         require(deadLetterTransactionTimeout.compareTo(checkpointInterval.multipliedBy(2)) >= 0,
                 "--dead-letter-transaction-timeout must be at least twice --checkpoint-interval");
         require(sinkFlushInterval.toMillis() > 0, "--sink-flush-interval must be positive");
+        require(sinkMaxRetries >= 0, "--sink-max-retries must not be negative");
+        require(revisionEpoch >= 0, "--revision-epoch must not be negative");
         require(maxAheadOfWatermark.toMillis() > 60_000, "--max-ahead-of-watermark must exceed one minute");
         require(maxClockJump.compareTo(outOfOrderness) > 0, "--max-clock-jump must exceed --out-of-orderness");
         require(symbolStateRetention.compareTo(allowedLateness.plus(outOfOrderness).plusMinutes(1)) > 0,
@@ -236,7 +245,7 @@ public final class JobOptions implements Serializable {
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
                 + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump + ", symbolStateRetention=" + symbolStateRetention + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir
                 + ", sinkBatchSize=" + sinkBatchSize + ", sinkFlushInterval=" + sinkFlushInterval
-                + ", sinkMaxRetries=" + sinkMaxRetries + ", parallelism=" + parallelism + "}";
+                + ", sinkMaxRetries=" + sinkMaxRetries + ", revisionEpoch=" + revisionEpoch + ", parallelism=" + parallelism + "}";
     }
 
     /** Drops a password that someone put into the URL's query string anyway. */

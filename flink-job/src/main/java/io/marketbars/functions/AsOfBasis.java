@@ -109,6 +109,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         if (!admitted) {
             return; // nothing changed: a dead-lettered record leaves the state as it was
         }
+        s.indexRevision++;
         long ts = v.tsMillis();
         long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
         IndexValue[][] holder = {s.index};
@@ -213,6 +214,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         if (bar == null) {
             return;
         }
+        bar.indexRevision = s.indexRevision;
         if (update) {
             barUpdates.inc();
         } else {

@@ -16,6 +16,12 @@ public class BasisKeyState {
     public Tick[] trades = new Tick[0];
     /** The latest timer that fired: minutes ending at or before it have been emitted. Survives restores. */
     public long closedThrough = Long.MIN_VALUE;
+    /**
+     * How many index values this key has admitted: a deterministic function of how far the index
+     * feed has been read, so every basis version carries it as its index revision. Added after
+     * 0.1.0; Flink's POJO schema evolution restores older state with 0.
+     */
+    public long indexRevision;
 
     public BasisKeyState() {}
 

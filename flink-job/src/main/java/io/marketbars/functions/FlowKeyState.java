@@ -14,6 +14,12 @@ public class FlowKeyState {
     public long forgetTimer = Long.MIN_VALUE;
     /** The latest timer that fired: minutes ending at or before it have been emitted. Survives restores. */
     public long closedThrough = Long.MIN_VALUE;
+    /**
+     * How many snapshots this symbol has admitted (duplicates and corrections included): a
+     * deterministic function of how far its feed has been read, so every flow version carries it
+     * as its revision. Added after 0.1.0; Flink's POJO schema evolution restores older state with 0.
+     */
+    public long snapshotRevision;
 
     public FlowKeyState() {}
 }

@@ -75,6 +75,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         if (!admitted) {
             return; // nothing changed: a dead-lettered record leaves the state as it was
         }
+        s.snapshotRevision++;
         long ts = snap.tsMillis();
         long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
         FlowSnapshot[][] holder = {s.snapshots};
@@ -145,6 +146,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
             Collector<FlowBar> out) {
         for (FlowBar bar : FlowBars.fold(symbol, s.base.copy(), s.snapshots, zone)) {
             if (bar.bucketStartMillis >= from && bar.bucketStartMillis + MINUTE - 1 <= closedThrough) {
+                bar.snapshotRevision = s.snapshotRevision;
                 if (update) {
                     barUpdates.inc();
                 } else {

@@ -30,6 +30,12 @@ public class BasisBar {
     public long unjoinedCount;
     public long firstTradeMicros;
     public long lastTradeMicros;
+    /**
+     * Index values admitted for the underlying when this version was computed. With the trade
+     * count it orders the versions of one row: (joined + unjoined, index revision) never goes down,
+     * and two versions of different content never share it (see BasisUpsert).
+     */
+    public long indexRevision;
 
     public static final int BPS_SCALE = 4;
 

@@ -37,6 +37,8 @@ public class FlowBar {
     public int snapshotCount;
     public int resetCount;
     public long lastSnapshotMicros;
+    /** Snapshots admitted for the symbol when this version was computed: orders the versions of one row (see FlowUpsert). */
+    public long snapshotRevision;
 
     public static final int RATE_SCALE = 6;
 

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A connection provider for the JDBC sink whose upsert statement keeps only the newest version of
@@ -27,9 +29,15 @@ import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProv
  * {@code addBatch()} calls are recorded as a row, rows with equal key parameters replace each
  * other (last wins, since the sink writes versions in order), and {@code executeBatch()} replays
  * the surviving rows onto the real statement.
+ *
+ * <p>A batch the database refuses is counted in {@link SinkMetrics}, logged once per attempt with
+ * its SQLState and the server's message, and rethrown with that message first, so the job's
+ * exception history (the Web UI's Exceptions tab) says what the database said, not only the
+ * connector's "Writing records to JDBC failed".
  */
 public final class CollapsingConnectionProvider implements JdbcConnectionProvider {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(CollapsingConnectionProvider.class);
 
     private final JdbcConnectionProvider delegate;
     private final String collapsedSql;
@@ -96,17 +104,18 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
                     Object result = invoke(connection, method, args);
                     if ("prepareStatement".equals(method.getName()) && args != null && args.length == 1
                             && collapsedSql.equals(args[0])) {
-                        return collapsing((PreparedStatement) result, keyParameters, metrics());
+                        return collapsing((PreparedStatement) result, collapsedSql, keyParameters, metrics());
                     }
                     return result;
                 });
     }
 
-    static PreparedStatement collapsing(PreparedStatement target, int keyParameters, SinkMetrics metrics) {
+    /** @param sql the statement's text, {@code INSERT INTO <table> ...}: failures name the table */
+    static PreparedStatement collapsing(PreparedStatement target, String sql, int keyParameters, SinkMetrics metrics) {
         return (PreparedStatement) Proxy.newProxyInstance(
                 CollapsingConnectionProvider.class.getClassLoader(),
                 new Class<?>[] {PreparedStatement.class},
-                new CollapsingBatch(target, keyParameters, metrics));
+                new CollapsingBatch(target, sql.split(" ", 4)[2], keyParameters, metrics));
     }
 
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
@@ -120,6 +129,7 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
     /** The recording statement: one pending row of setter calls, and the batch keyed by row key. */
     private static final class CollapsingBatch implements InvocationHandler {
         private final PreparedStatement target;
+        private final String table;
         private final int keyParameters;
         private final SinkMetrics metrics;
         private final Map<List<Object>, List<Object[]>> rows = new LinkedHashMap<>();
@@ -127,8 +137,9 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
         private Object[] currentKey;
         private int added;
 
-        CollapsingBatch(PreparedStatement target, int keyParameters, SinkMetrics metrics) {
+        CollapsingBatch(PreparedStatement target, String table, int keyParameters, SinkMetrics metrics) {
             this.target = target;
+            this.table = table;
             this.keyParameters = keyParameters;
             this.metrics = metrics;
             this.currentKey = new Object[keyParameters];
@@ -179,7 +190,11 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
                 int[] counts = new int[0];
                 if (!rows.isEmpty()) {
                     long started = System.nanoTime();
-                    counts = target.executeBatch();
+                    try {
+                        counts = target.executeBatch();
+                    } catch (SQLException e) {
+                        throw refused(e, table, rows.size(), metrics.batchFailed());
+                    }
                     metrics.batchExecuted(System.nanoTime() - started, rows.size());
                 }
                 // The caller expects one count per addBatch(); collapsed versions report "no info".
@@ -194,5 +209,17 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
                 target.clearBatch();
             }
         }
+    }
+
+    /**
+     * The server's own error (pgjdbc hides it behind a BatchUpdateException that quotes the whole
+     * statement), logged and wrapped with the table and attempt count; the original stays the cause.
+     */
+    static SQLException refused(SQLException e, String table, int rows, long inARow) {
+        SQLException server = e.getNextException() != null ? e.getNextException() : e;
+        String message = "Upsert of " + rows + " rows into " + table + " refused by the database (SQLState "
+                + server.getSQLState() + ", " + inARow + " failed attempts in a row): " + server.getMessage();
+        LOG.warn(message);
+        return new SQLException(message, server.getSQLState(), e);
     }
 }

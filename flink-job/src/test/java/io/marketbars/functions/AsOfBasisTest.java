@@ -192,6 +192,9 @@ class AsOfBasisTest {
         assertThat(bars()).hasSize(4);
         assertThat(bars().subList(2, 4)).extracting(b -> b.basisClose.toPlainString()).containsExactly("9", "10");
         assertThat(deadLetters()).isEmpty();
+        // Same trades, new basis: only the index revision tells the sink which version is newer.
+        assertThat(bars()).extracting(b -> b.joinedCount).containsExactly(1L, 1L, 1L, 1L);
+        assertThat(bars()).extracting(b -> b.indexRevision).containsExactly(1L, 1L, 2L, 2L);
     }
 
     @Test
@@ -232,6 +235,7 @@ class AsOfBasisTest {
         watermark(ms(MINUTE_0) + 59_999);
 
         assertThat(bars().get(0).basisClose).isEqualByComparingTo("11");
+        assertThat(bars().get(0).indexRevision).as("every admitted value counts, duplicates too").isEqualTo(3);
     }
 
     @Test
@@ -255,6 +259,7 @@ class AsOfBasisTest {
         value(MINUTE_0.plusMillis(20_000), "1305");
 
         assertThat(bars()).extracting(b -> b.basisClose.toPlainString()).containsExactly("5");
+        assertThat(bars().get(0).indexRevision).as("the count survives the restore").isEqualTo(2);
     }
 
     @Test

@@ -185,6 +185,20 @@ class ForeignFlowTest {
     }
 
     @Test
+    void aLateCorrectedSnapshotReemitsWithTheSameCountsAndAHigherRevision() throws Exception {
+        reopen(null);
+        add(flow("FPT", MINUTE_0.plusSeconds(10), "100", "10"));
+        add(flow("FPT", MINUTE_1.plusSeconds(10), "300", "30"));
+        harness.processWatermark(ms(MINUTE_1) + 59_999);
+        add(flow("FPT", MINUTE_0.plusSeconds(10), "120", "10")); // same instant, later offset: a correction
+
+        assertThat(bars()).extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString() + "/" + b.snapshotCount
+                + " rev " + b.snapshotRevision).containsExactly(
+                        ms(MINUTE_0) + "=100/1 rev 2", ms(MINUTE_1) + "=200/1 rev 2",
+                        ms(MINUTE_0) + "=120/1 rev 3", ms(MINUTE_1) + "=180/1 rev 3");
+    }
+
+    @Test
     void aLateSnapshotInAnEarlierMinuteReemitsTheLaterClosedMinutesItChanges() throws Exception {
         reopen(null);
         add(flow("FPT", MINUTE_0.plusSeconds(10), "100", "10"));
@@ -209,6 +223,7 @@ class ForeignFlowTest {
 
         assertThat(bars()).extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString())
                 .containsExactly(ms(MINUTE_0) + "=150", ms(MINUTE_1) + "=150");
+        assertThat(bars()).extracting(b -> b.snapshotRevision).as("the count survives the restore").containsExactly(3L, 3L);
     }
 
     @Test

@@ -150,12 +150,7 @@ class LiveBacklogIT {
     }
 
     private static void publish(String topic, List<Published> records) throws Exception {
-        java.util.Properties props = TestServices.kafka().producerProps();
-        // One batch in flight: a first batch refused while the new partition's leader settles is
-        // retried before the next is sent (with five in flight its retry can be refused for good
-        // as out of sequence).
-        props.put("max.in.flight.requests.per.connection", "1");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(TestServices.kafka().producerProps())) {
             List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
             for (Published r : records) {
                 sent.add(producer.send(new ProducerRecord<>(topic, r.partition, r.key, r.value)));

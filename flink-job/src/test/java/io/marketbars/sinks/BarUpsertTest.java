@@ -55,9 +55,13 @@ class BarUpsertTest {
     }
 
     private static void write(Connection c, Bar... bars) throws SQLException {
+        write(c, 0, bars);
+    }
+
+    private static void write(Connection c, int epoch, Bar... bars) throws SQLException {
         c.setAutoCommit(false); // the connector's writer batches in a transaction as well
         PreparedStatement ps = c.prepareStatement(BarUpsert.SQL);
-        BarUpsert.Statement binder = new BarUpsert.Statement();
+        BarUpsert.Statement binder = new BarUpsert.Statement(epoch);
         for (Bar b : bars) {
             binder.statement(ps, b);
             ps.addBatch();
@@ -104,6 +108,48 @@ class BarUpsertTest {
                 assertThat(rs.getString(1)).isEqualTo("10.30");
                 assertThat(rs.getLong(2)).isEqualTo(5);
             }
+        }
+    }
+
+    @Test
+    void theSameVersionWrittenAgainLeavesTheRowAsItWas() throws Exception {
+        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+            Connection c = provider.getOrEstablishConnection();
+            write(c, bar("A", "10.30", 5));
+            String first = storedRow(c);
+            write(c, bar("A", "10.30", 5));
+            assertThat(storedRow(c)).isEqualTo(first).contains("10.30");
+        }
+    }
+
+    @Test
+    void aCorrectionWithAHigherEpochReplacesTheRowEvenWithFewerTradesAndAnOlderEpochNeverComesBack() throws Exception {
+        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+            Connection c = provider.getOrEstablishConnection();
+            write(c, 0, bar("A", "10.30", 5));
+            write(c, 1, bar("A", "10.10", 3)); // a rerun that now rejects two of the trades
+            assertThat(stored(c)).isEqualTo("10.10 3 1");
+            write(c, 1, bar("A", "10.20", 2)); // an older version of the correction run
+            write(c, 0, bar("A", "10.40", 6)); // the old run, still writing at epoch 0
+            assertThat(stored(c)).isEqualTo("10.10 3 1");
+            write(c, 1, bar("A", "10.20", 4)); // the correction run's next version
+            assertThat(stored(c)).isEqualTo("10.20 4 1");
+        }
+    }
+
+    private static String stored(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT open::text, trade_count, revision_epoch FROM ohlcv_1m")) {
+            assertThat(rs.next()).isTrue();
+            String row = rs.getString(1) + " " + rs.getLong(2) + " " + rs.getInt(3);
+            assertThat(rs.next()).isFalse();
+            return row;
+        }
+    }
+
+    private static String storedRow(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT t::text FROM ohlcv_1m t")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
         }
     }
 

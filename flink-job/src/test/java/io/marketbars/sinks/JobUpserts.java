@@ -28,7 +28,7 @@ public final class JobUpserts {
     public static void onConnection(Connection c, List<Bar> bars) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
-        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(c.prepareStatement(BarUpsert.SQL),
+        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(c.prepareStatement(BarUpsert.SQL), BarUpsert.SQL,
                 BarUpsert.KEY_PARAMETERS, SinkMetrics.unregistered())) {
             BarUpsert.Statement binder = new BarUpsert.Statement();
             for (Bar b : bars) {
