@@ -21,11 +21,16 @@ public final class BarOracle {
     private BarOracle() {}
 
     public static List<String> expectedRows(MarketTape tape) {
+        return expectedRows(tape.records);
+    }
+
+    /** The rows for any records of the trades topic, each knowing its kind, partition and offset. */
+    public static List<String> expectedRows(List<Entry> records) {
         Comparator<Entry> eventOrder = Comparator.<Entry>comparingLong(e -> e.tsMicros)
                 .thenComparingLong(e -> e.seq == null ? Long.MIN_VALUE : e.seq)
                 .thenComparingInt(e -> e.partition)
                 .thenComparingLong(e -> e.offset);
-        Map<String, List<Entry>> bySymbol = tape.records.stream()
+        Map<String, List<Entry>> bySymbol = records.stream()
                 .filter(e -> e.kind == Kind.TRADE || e.kind == Kind.LATE_ALLOWED)
                 .collect(Collectors.groupingBy(e -> e.symbol, TreeMap::new, Collectors.toList()));
         List<String> rows = new ArrayList<>();

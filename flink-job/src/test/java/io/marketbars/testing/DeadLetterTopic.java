@@ -43,6 +43,22 @@ public final class DeadLetterTopic {
         return props;
     }
 
+    /**
+     * Each committed dead letter as "topic partition/offset reason", from its headers; a record
+     * dead-lettered twice fails the calling test.
+     */
+    public static java.util.Set<String> whereAndWhy(String topic) {
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : read(topic)) {
+            String where = header(r, io.marketbars.sinks.DeadLetterSerializer.TOPIC) + " "
+                    + header(r, io.marketbars.sinks.DeadLetterSerializer.PARTITION) + "/"
+                    + header(r, io.marketbars.sinks.DeadLetterSerializer.OFFSET) + " "
+                    + header(r, io.marketbars.sinks.DeadLetterSerializer.REASON);
+            org.assertj.core.api.Assertions.assertThat(seen.add(where)).as("dead letter %s written once", where).isTrue();
+        }
+        return seen;
+    }
+
     public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         var h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);

@@ -85,12 +85,30 @@ public final class FeedTape {
     private final long startMillis = START.toEpochMilli();
     private final long endMillis = START.plusSeconds(60L * MINUTES).toEpochMilli();
 
-    private FeedTape(long seed) {
+    private final long indexPausesMillis;
+    private final long indexResumesMillis;
+
+    private FeedTape(long seed, Instant indexPauses, Instant indexResumes) {
         random = new Random(seed);
+        indexPausesMillis = indexPauses.toEpochMilli();
+        indexResumesMillis = indexResumes.toEpochMilli();
     }
 
     public static FeedTape generate(long seed) {
-        FeedTape t = new FeedTape(seed);
+        return generate(new FeedTape(seed, INDEX_PAUSES, INDEX_RESUMES));
+    }
+
+    /**
+     * A tape whose index goes quiet for only {@code indexPause} around midnight, for runs that
+     * publish it at many times its real pace while the job reads as it comes: a pause of minutes
+     * would then be a quiet index partition in wall-clock time too, which live mode rightly
+     * closes by the clock.
+     */
+    public static FeedTape generate(long seed, java.time.Duration indexPause) {
+        return generate(new FeedTape(seed, MIDNIGHT.minus(indexPause.dividedBy(2)), MIDNIGHT.plus(indexPause.dividedBy(2))));
+    }
+
+    private static FeedTape generate(FeedTape t) {
         List<long[]> indexSeries = t.indexValues();
         t.futuresTrades(indexSeries);
         t.flowSnapshots();
@@ -115,7 +133,7 @@ public final class FeedTape {
         long value = 130_000;
         Set<Long> used = new HashSet<>();
         for (long ts = startMillis + 300; ts < endMillis - 5_000; ts += 700 + random.nextInt(600)) {
-            if (ts >= INDEX_PAUSES.toEpochMilli() && ts < INDEX_RESUMES.toEpochMilli()) {
+            if (ts >= indexPausesMillis && ts < indexResumesMillis) {
                 continue;
             }
             if (!used.add(ts)) {

@@ -83,8 +83,14 @@ public final class MarketTape {
      */
     public static MarketTape generate(long seed, int symbols, int minutes, int ticksPerMinute, int partitions,
             long boundMillis, long tooLateMillis) {
+        return generate(seed, symbols, minutes, ticksPerMinute, partitions, boundMillis, tooLateMillis,
+                Instant.parse("2024-12-02T02:00:00Z"));
+    }
+
+    /** The same tape starting at {@code start} (a whole minute), to share the time line of another tape. */
+    public static MarketTape generate(long seed, int symbols, int minutes, int ticksPerMinute, int partitions,
+            long boundMillis, long tooLateMillis, Instant start) {
         Random r = new Random(seed);
-        Instant start = Instant.parse("2024-12-02T02:00:00Z");
         long t0 = start.toEpochMilli() * 1000L;
         List<Entry> all = new ArrayList<>();
         for (int s = 0; s < symbols; s++) {
