@@ -1,6 +1,5 @@
 package io.marketbars.pipeline;
 
-import static io.marketbars.testing.DeadLetterTopic.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketbars.BarsJob;
@@ -8,7 +7,6 @@ import io.marketbars.config.JobOptions;
 import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
-import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.sources.FeedDeserializer;
 import io.marketbars.sources.TickDeserializer;
 import io.marketbars.testing.BarOracle;
@@ -31,7 +29,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -228,12 +225,12 @@ class LiveBacklogIT {
         try {
             long deadline = start + PATIENCE.toNanos();
             List<String> stored = rows.call();
-            Set<String> deadLetters = deadLetters(dlq);
+            Set<String> deadLetters = DeadLetterTopic.whereAndWhy(dlq);
             while ((!stored.equals(expectedRows) || !deadLetters.equals(expectedDeadLetters)) && System.nanoTime() < deadline) {
                 assertThat(job.getJobStatus().get().isGloballyTerminalState()).as("the live job is still running").isFalse();
                 Thread.sleep(1_000);
                 stored = rows.call();
-                deadLetters = deadLetters(dlq);
+                deadLetters = DeadLetterTopic.whereAndWhy(dlq);
             }
             assertThat(stored).as("no row missing, extra or different").containsExactlyElementsOf(expectedRows);
             assertThat(deadLetters).as("exactly the planted bad records").isEqualTo(expectedDeadLetters);
@@ -241,16 +238,5 @@ class LiveBacklogIT {
         } finally {
             job.cancel().get();
         }
-    }
-
-    /** Each dead letter as "topic partition/offset reason"; a duplicate fails the test. */
-    private static Set<String> deadLetters(String topic) {
-        Set<String> seen = new TreeSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : DeadLetterTopic.read(topic)) {
-            String where = header(r, DeadLetterSerializer.TOPIC) + " " + header(r, DeadLetterSerializer.PARTITION) + "/"
-                    + header(r, DeadLetterSerializer.OFFSET) + " " + header(r, DeadLetterSerializer.REASON);
-            assertThat(seen.add(where)).as("dead letter %s written once", where).isTrue();
-        }
-        return seen;
     }
 }
