@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
+import io.marketbars.testing.FaultTape;
 import io.marketbars.testing.FlinkRest;
 import io.marketbars.testing.FlinkStandaloneCluster;
 import io.marketbars.testing.MarketTape;
@@ -155,92 +156,173 @@ class ClusterE2E {
         }
     }
 
+    /**
+     * Fault suite, scenario 2: the TaskManager SIGKILLed three times while all three feeds flow,
+     * each replacement started 30 s later so a backlog builds, with Flink's default heartbeats.
+     * Each restore reads its backlog in event time; the tables end equal to the oracles and every
+     * planted bad record is dead-lettered once.
+     */
     @Test
-    void aSigkilledTaskManagerIsReplacedAndTheJobRecoversToTheOraclesRows() throws Exception {
-        MarketTape tape = tape(20251122L);
-        Setup setup = Setup.create("e2e_kill", tape.partitions);
-        String jobId = rest.runJar(SharedCluster.jarId(), setup.args, 2, null, false);
-        try (TapeFeed feed = new TapeFeed(setup.topic)) {
+    void aTaskManagerKilledThreeTimesWithBacklogsEndsEqualToTheOracles() throws Exception {
+        FaultTape tape = FaultTape.generate(20251201L);
+        FaultRun run = FaultRun.create("e2e_kill", tape);
+        String jobId = rest.runJar(SharedCluster.jarId(), run.args, 2, null, false);
+        try (FaultTape.Publisher feed = tape.publish(run.topics, TestServices.kafka().producerProps(), Duration.ofSeconds(180))) {
             awaitRunning(jobId, Duration.ofSeconds(60));
-            feed.start(tape.records, 200);
-            FlinkRest.await(() -> rest.checkpoints(jobId), c -> c.path("counts").path("completed").asInt() >= 2
-                    && feed.sent() > tape.records.size() / 3, Duration.ofSeconds(60), "two checkpoints mid-stream");
-            long completedBefore = rest.checkpoints(jobId).path("counts").path("completed").asLong();
-            int sentAtKill = feed.sent();
+            List<String> reports = new ArrayList<>();
+            for (int kill = 1; kill <= 3; kill++) {
+                long completed = rest.checkpoints(jobId).path("counts").path("completed").asLong();
+                feed.awaitProgress(0.2 * kill, Duration.ofSeconds(120));
+                FlinkRest.await(() -> rest.checkpoints(jobId), c -> c.path("counts").path("completed").asLong() >= completed + 2,
+                        Duration.ofSeconds(60), "two new checkpoints before kill " + kill);
+                long completedBefore = rest.checkpoints(jobId).path("counts").path("completed").asLong();
+                double progressAtKill = feed.progress();
 
-            long killed = System.nanoTime();
-            long killedWall = System.currentTimeMillis();
-            int exit = cluster.killTaskManager();
-            assertThat(exit).as("SIGKILL: 128 + 9").isEqualTo(137);
-            cluster.startTaskManager();
-
-            FlinkRest.await(() -> rest.job(jobId), j -> !"RUNNING".equals(j.path("state").asText())
-                    || j.path("vertices").findValues("status").stream().anyMatch(s -> !"RUNNING".equals(s.asText())),
-                    Duration.ofSeconds(30), "the job to notice the lost TaskManager");
-            awaitRunning(jobId, Duration.ofSeconds(90));
-            double tasksRunningSeconds = (System.nanoTime() - killed) / 1e9;
-            JsonNode afterRestore = FlinkRest.await(() -> rest.checkpoints(jobId),
-                    c -> c.path("latest").path("restored").hasNonNull("id")
-                            && c.path("latest").path("completed").path("latest_ack_timestamp").asLong() > killedWall,
-                    Duration.ofSeconds(60), "a restore and a new completed checkpoint");
-            double firstCheckpointSeconds = (System.nanoTime() - killed) / 1e9;
-            JsonNode restored = afterRestore.path("latest").path("restored");
-            // The newest checkpoint, not an older one: at least as new as those completed when we looked.
-            assertThat(restored.path("id").asLong()).isGreaterThanOrEqualTo(completedBefore);
-            assertThat(restored.path("restore_timestamp").asLong()).isGreaterThan(killedWall);
-            assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
-            JsonNode exceptions = rest.get("/jobs/" + jobId + "/exceptions");
-            assertThat(exceptions.toString()).as("the failure the restart came from").containsIgnoringCase("TaskManager");
-            String report = String.format("Recovery after SIGKILL of the TaskManager (%d of %d ticks sent): all tasks RUNNING"
-                    + " after %.1f s, first new completed checkpoint after %.1f s (restored checkpoint %d)",
-                    sentAtKill, tape.records.size(), tasksRunningSeconds, firstCheckpointSeconds, restored.path("id").asLong());
-            LOG.info(report);
-            System.out.println(report);
-
-            feed.await();
-            feed.sendClosingTicks(tape, MINUTES, CLOSE_AFTER_MILLIS);
-            awaitRows(setup.dbUrl, BarOracle.expectedRows(tape), Duration.ofSeconds(90));
+                long killed = System.nanoTime();
+                long killedWall = System.currentTimeMillis();
+                assertThat(cluster.killTaskManager()).as("SIGKILL: 128 + 9").isEqualTo(137);
+                // The replacement comes 30 s later, as a rescheduled pod would: a backlog builds meanwhile.
+                JsonNode noticed = FlinkRest.await(() -> rest.job(jobId), j -> !"RUNNING".equals(j.path("state").asText())
+                        || j.path("vertices").findValues("status").stream().anyMatch(st -> !"RUNNING".equals(st.asText())),
+                        Duration.ofSeconds(30), "the job to notice the lost TaskManager");
+                double noticedSeconds = (System.nanoTime() - killed) / 1e9;
+                LOG.info("Kill {}: job {} after {} s", kill, noticed.path("state").asText(), noticedSeconds);
+                Thread.sleep(Math.max(0, 30_000 - (System.nanoTime() - killed) / 1_000_000));
+                long replaced = System.nanoTime();
+                cluster.startTaskManager();
+                awaitRunning(jobId, Duration.ofSeconds(120));
+                double runningSeconds = (System.nanoTime() - replaced) / 1e9;
+                JsonNode restored = FlinkRest.await(() -> rest.checkpoints(jobId),
+                        c -> c.path("latest").path("restored").path("restore_timestamp").asLong() > killedWall
+                                && c.path("latest").path("completed").path("latest_ack_timestamp").asLong() > killedWall,
+                        Duration.ofSeconds(60), "a restore and a new completed checkpoint").path("latest").path("restored");
+                double checkpointSeconds = (System.nanoTime() - replaced) / 1e9;
+                assertThat(restored.path("id").asLong()).as("the newest checkpoint").isGreaterThanOrEqualTo(completedBefore);
+                assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
+                reports.add(String.format("kill %d at %.0f%% of the tape: noticed after %.1f s; replacement started 30 s after"
+                        + " the kill, all tasks RUNNING %.1f s and a new checkpoint %.1f s after it (restored checkpoint %d)",
+                        kill, 100 * progressAtKill, noticedSeconds, runningSeconds, checkpointSeconds, restored.path("id").asLong()));
+            }
+            feed.await(Duration.ofMinutes(3));
+            long tail = tape.awaitOracle(run.dbUrl, run.topics, Duration.ofMinutes(2), () -> isRunning(jobId));
+            reports.forEach(r -> {
+                LOG.info("Scenario 2: {}", r);
+                System.out.println("Scenario 2: " + r);
+            });
+            System.out.printf("Scenario 2: tables equal to the oracles (%d ohlcv, %d basis, %d flow rows), %d dead letters once each,"
+                    + " %.1f s after the last record was published%n", tape.ohlcvRows().size(), tape.basisRows().size(),
+                    tape.flowRows().size(), tape.expectedDeadLetters(run.topics).size(), tail / 1000.0);
         } finally {
             rest.cancel(jobId);
         }
     }
 
+    /**
+     * Fault suite, scenario 7: stop with a savepoint and resume at parallelism 1, then again at 2,
+     * while all three feeds flow and the as-of join and foreign-flow operators hold state.
+     */
     @Test
-    void stopWithSavepointAndResubmitAtAnotherParallelismLosesAndChangesNoRow() throws Exception {
-        MarketTape tape = tape(20251123L);
-        Setup setup = Setup.create("e2e_upgrade", tape.partitions);
-        String first = rest.runJar(SharedCluster.jarId(), setup.args, 2, null, false);
-        String second = null;
-        try (TapeFeed feed = new TapeFeed(setup.topic)) {
-            awaitRunning(first, Duration.ofSeconds(60));
-            feed.start(tape.records, 200);
-            FlinkRest.await(() -> rest.checkpoints(first), c -> c.path("counts").path("completed").asInt() >= 1
-                    && feed.sent() > tape.records.size() / 3, Duration.ofSeconds(60), "a checkpoint mid-stream");
-            String savepoint = rest.stopWithSavepoint(first,
-                    SharedCluster.workDir().resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
-            assertThat(feed.sent()).as("ticks still flowing after the stop").isLessThan(tape.records.size());
-            FlinkRest.await(() -> rest.job(first), j -> "FINISHED".equals(j.path("state").asText()),
-                    Duration.ofSeconds(30), "the stopped job to finish");
-            LOG.info("Stopped with savepoint {} after {} of {} ticks", savepoint, feed.sent(), tape.records.size());
+    void stopWithSavepointAndResumeFromTwoToOneAndOneToTwoLosesAndChangesNoRow() throws Exception {
+        FaultTape tape = FaultTape.generate(20251202L);
+        FaultRun run = FaultRun.create("e2e_upgrade", tape);
+        String jobId = rest.runJar(SharedCluster.jarId(), run.args, 2, null, false);
+        try (FaultTape.Publisher feed = tape.publish(run.topics, TestServices.kafka().producerProps(), Duration.ofSeconds(100))) {
+            awaitRunning(jobId, Duration.ofSeconds(60));
+            List<String> reports = new ArrayList<>();
+            int[] parallelisms = {1, 2};
+            for (int step = 0; step < parallelisms.length; step++) {
+                String current = jobId;
+                feed.awaitProgress(0.3 * (step + 1), Duration.ofSeconds(90));
+                FlinkRest.await(() -> rest.checkpoints(current), c -> c.path("counts").path("completed").asInt() >= 1,
+                        Duration.ofSeconds(60), "a checkpoint mid-stream");
+                int from = rest.job(current).path("vertices").get(0).path("parallelism").asInt();
+                long stopped = System.nanoTime();
+                String savepoint = rest.stopWithSavepoint(current,
+                        SharedCluster.workDir().resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
+                FlinkRest.await(() -> rest.job(current), j -> "FINISHED".equals(j.path("state").asText()),
+                        Duration.ofSeconds(30), "the stopped job to finish");
+                assertThat(feed.progress()).as("records still flowing after the stop").isLessThan(1.0);
+                Map<String, Long> state = savepointStateSizes(current);
+                long basisState = stateOf(state, "Basis 1m (as-of join)");
+                long flowState = stateOf(state, "Foreign flow 1m");
+                assertThat(basisState).as("as-of join state in the savepoint").isPositive();
+                assertThat(flowState).as("foreign-flow state in the savepoint").isPositive();
 
-            second = rest.runJar(SharedCluster.jarId(), setup.args, 1, savepoint, false);
-            String upgraded = second;
-            awaitRunning(upgraded, Duration.ofSeconds(60));
-            assertThat(rest.job(upgraded).path("vertices").findValues("parallelism"))
-                    .allSatisfy(p -> assertThat(p.asInt()).isEqualTo(1));
-            JsonNode restored = FlinkRest.await(() -> rest.checkpoints(upgraded),
-                    c -> c.path("latest").path("restored").hasNonNull("id"), Duration.ofSeconds(30), "restore info")
-                    .path("latest").path("restored");
-            assertThat(restored.path("is_savepoint").asBoolean()).isTrue();
-            assertThat(restored.path("external_path").asText()).isEqualTo(savepoint);
-
-            feed.await();
-            feed.sendClosingTicks(tape, MINUTES, CLOSE_AFTER_MILLIS);
-            awaitRows(setup.dbUrl, BarOracle.expectedRows(tape), Duration.ofSeconds(90));
-        } finally {
-            if (second != null) {
-                rest.cancel(second);
+                int target = parallelisms[step];
+                jobId = rest.runJar(SharedCluster.jarId(), run.args, target, savepoint, false);
+                String resumed = jobId;
+                awaitRunning(resumed, Duration.ofSeconds(60));
+                double downSeconds = (System.nanoTime() - stopped) / 1e9;
+                assertThat(rest.job(resumed).path("vertices").findValues("parallelism"))
+                        .allSatisfy(p -> assertThat(p.asInt()).isEqualTo(target));
+                JsonNode restored = FlinkRest.await(() -> rest.checkpoints(resumed),
+                        c -> c.path("latest").path("restored").hasNonNull("id"), Duration.ofSeconds(30), "restore info")
+                        .path("latest").path("restored");
+                assertThat(restored.path("is_savepoint").asBoolean()).isTrue();
+                assertThat(restored.path("external_path").asText()).isEqualTo(savepoint);
+                reports.add(String.format("parallelism %d to %d (resumed at %.0f%% of the tape): stop, savepoint and resubmission took %.1f s"
+                        + " until all tasks ran (as-of join state %d bytes, foreign-flow state %d bytes)", from, target,
+                        100 * feed.progress(), downSeconds, basisState, flowState));
             }
+            feed.await(Duration.ofMinutes(2));
+            String last = jobId;
+            long tail = tape.awaitOracle(run.dbUrl, run.topics, Duration.ofMinutes(2), () -> isRunning(last));
+            reports.forEach(r -> {
+                LOG.info("Scenario 7: {}", r);
+                System.out.println("Scenario 7: " + r);
+            });
+            System.out.printf("Scenario 7: tables equal to the oracles, dead letters once each, %.1f s after the last record%n",
+                    tail / 1000.0);
+        } finally {
+            if (isRunning(jobId)) {
+                rest.cancel(jobId);
+            }
+        }
+    }
+
+    /** Each vertex's state size in the job's last savepoint, by vertex name. */
+    private static Map<String, Long> savepointStateSizes(String jobId) throws Exception {
+        JsonNode checkpoints = rest.checkpoints(jobId);
+        long id = checkpoints.path("latest").path("savepoint").path("id").asLong();
+        JsonNode tasks = rest.get("/jobs/" + jobId + "/checkpoints/details/" + id).path("tasks");
+        Map<String, Long> sizes = new HashMap<>();
+        rest.vertices(jobId).forEach((name, vertexId) -> sizes.put(name, tasks.path(vertexId).path("state_size").asLong()));
+        LOG.info("State sizes in savepoint {} of {}: {}", id, jobId, sizes);
+        return sizes;
+    }
+
+    /** The state size of the (chained) vertex whose name starts with {@code operator}. */
+    private static long stateOf(Map<String, Long> sizes, String operator) {
+        return sizes.entrySet().stream().filter(e -> e.getKey().startsWith(operator)).mapToLong(Map.Entry::getValue)
+                .findFirst().orElseThrow(() -> new AssertionError("no vertex " + operator + " in " + sizes.keySet()));
+    }
+
+    private static boolean isRunning(String jobId) {
+        try {
+            return "RUNNING".equals(rest.job(jobId).path("state").asText());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** A fault-suite run on the cluster: its topics, database and the program arguments (live mode, defaults). */
+    record FaultRun(FaultTape.Topics topics, String dbUrl, List<String> args) {
+        static FaultRun create(String name, FaultTape tape) throws Exception {
+            FaultTape.Topics topics = FaultTape.Topics.create(name);
+            String db = TestServices.migratedDatabase(name);
+            List<String> args = new ArrayList<>(List.of(
+                    "run",
+                    "--mode", "live",
+                    "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
+                    "--group-id", TestServices.unique("group"),
+                    "--starting-offsets", "earliest",
+                    "--db-url", db,
+                    "--db-user", TestServices.postgres().user(),
+                    "--checkpoint-interval", "1 s",
+                    "--checkpoint-dir", SharedCluster.workDir().resolve("checkpoints").resolve(topics.trades()).toUri().toString(),
+                    "--sink-flush-interval", "200 ms"));
+            args.addAll(FaultTape.jobArgs(topics));
+            return new FaultRun(topics, db, args);
         }
     }
 
