@@ -197,7 +197,9 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
 
     private void startJobManager() {
         List<String> params = resourceParams("GET_JM_RESOURCE_PARAMS");
-        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString(), "--executionMode", "cluster"));
+        // Flink 2's entrypoint knows only --configDir and -D: its parser stops at the first option it
+        // does not know (such as 1.x's --executionMode) and would silently drop every -D after it.
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
         args.addAll(split(params.get(1)));
         args.addAll(List.of("-D", "metrics.reporter.prom.port=" + jobManagerPrometheusPort));
         jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
