@@ -168,6 +168,14 @@ public final class FlinkRest {
                 .method("PATCH", HttpRequest.BodyPublishers.noBody()));
     }
 
+    /**
+     * DELETE /cluster: the leading JobManager shuts the session cluster down for good, removing its
+     * high-availability data, and exits; TaskManagers stay up, looking for a new leader.
+     */
+    public void shutDownCluster() throws IOException {
+        send(HttpRequest.newBuilder(URI.create(base + "/cluster")).DELETE());
+    }
+
     void awaitSlots(int slots, Duration timeout) {
         try {
             await(() -> {

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * computed by {@code BashJavaUtils} exactly like {@code jobmanager.sh}/{@code taskmanager.sh}, and
  * logs under the work directory. Everything binds to loopback on free ports; the Prometheus
  * reporter is on. The TaskManager can be SIGKILLed and started again.
+ *
+ * <p>{@link #startHighlyAvailable} starts the same cluster with ZooKeeper high availability and
+ * standby JobManagers (as {@code jobmanager.sh start <host> <webui-port>} does on each master
+ * host), any of which can be SIGKILLed.
  */
 public final class FlinkStandaloneCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FlinkStandaloneCluster.class);
@@ -62,6 +66,18 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
     private int taskManagerPrometheusPort;
     private int taskManagerStarts;
     private final FlinkRest rest;
+    /** Every JobManager started, the first one included, in start order. */
+    private final List<JobManagerProcess> jobManagers = new ArrayList<>();
+
+    /** ZooKeeper high availability: the quorum and this cluster's id (its node under the root). */
+    public record HighAvailability(String zookeeperQuorum, String clusterId) {}
+
+    /** One JobManager process: the name of its log files, its REST port and API. */
+    public record JobManagerProcess(String name, Process process, int restPort, FlinkRest rest) {
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+    }
 
     private FlinkStandaloneCluster(Path home, String classpath, int slots, Map<String, String> jobManagerEnv) {
         this.home = home;
@@ -81,16 +97,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      * runs the job's {@code main} there, so that is where secrets such as the database password go.
      */
     public static FlinkStandaloneCluster start(Path home, int slots, Map<String, String> jobManagerEnv) {
-        String cpFile = System.getProperty("flink.cluster.classpath", "target/flink-cluster.classpath");
-        String classpath;
-        try {
-            classpath = Files.readString(Path.of(cpFile)).trim();
-            Files.createDirectories(home.resolve("conf"));
-            Files.createDirectories(home.resolve("log"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("No cluster class path at " + cpFile + " (run through `./mvnw verify`)", e);
-        }
-        FlinkStandaloneCluster cluster = new FlinkStandaloneCluster(home, classpath, slots, jobManagerEnv);
+        FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv);
         try {
             cluster.writeConfiguration();
             cluster.startJobManager();
@@ -101,6 +108,50 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * Starts the cluster with ZooKeeper high availability and {@code jobManagers} JobManagers: the
+     * first one, which is then the leader, the TaskManager, and once the slots are registered the
+     * standbys, each with a REST endpoint of its own. Job graphs, blobs and checkpoint metadata
+     * pointers are kept under {@code <home>/ha}, leadership and checkpoint ids in ZooKeeper.
+     */
+    public static FlinkStandaloneCluster startHighlyAvailable(Path home, int slots, Map<String, String> jobManagerEnv,
+            HighAvailability ha, int jobManagers) {
+        FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv);
+        try {
+            cluster.writeConfiguration();
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("high-availability.type", "zookeeper");
+            c.put("high-availability.zookeeper.quorum", ha.zookeeperQuorum());
+            c.put("high-availability.cluster-id", ha.clusterId());
+            c.put("high-availability.storageDir", home.resolve("ha").toUri().toString());
+            cluster.appendConfiguration(c);
+            cluster.startJobManager();
+            cluster.startTaskManager();
+            cluster.rest.awaitSlots(slots, Duration.ofSeconds(90));
+            cluster.awaitLeader(Duration.ofSeconds(30));
+            for (int i = 1; i < jobManagers; i++) {
+                cluster.startStandbyJobManager();
+            }
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private static FlinkStandaloneCluster create(Path home, int slots, Map<String, String> jobManagerEnv) {
+        String cpFile = System.getProperty("flink.cluster.classpath", "target/flink-cluster.classpath");
+        String classpath;
+        try {
+            classpath = Files.readString(Path.of(cpFile)).trim();
+            Files.createDirectories(home.resolve("conf"));
+            Files.createDirectories(home.resolve("log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("No cluster class path at " + cpFile + " (run through `./mvnw verify`)", e);
+        }
+        return new FlinkStandaloneCluster(home, classpath, slots, jobManagerEnv);
     }
 
     /**
@@ -190,17 +241,109 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         }
     }
 
+    /** Adds settings to the written {@code config.yaml}. */
+    private void appendConfiguration(Map<String, Object> c) {
+        StringBuilder yaml = new StringBuilder();
+        c.forEach((k, v) -> yaml.append(k).append(": ").append(v instanceof String s ? quote(s) : v).append('\n'));
+        try {
+            Files.writeString(confDir.resolve("config.yaml"), yaml.toString(), java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static String quote(String s) {
         return "'" + s.replace("'", "''") + "'";
     }
 
     private void startJobManager() {
         List<String> params = resourceParams("GET_JM_RESOURCE_PARAMS");
-        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString(), "--executionMode", "cluster"));
+        // Flink 2's entrypoint knows only --configDir and -D: its parser stops at the first option it
+        // does not know (such as 1.x's --executionMode) and would silently drop every -D after it.
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
         args.addAll(split(params.get(1)));
         args.addAll(List.of("-D", "metrics.reporter.prom.port=" + jobManagerPrometheusPort));
         jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
                 split(params.get(0)), args, jobManagerEnv);
+        jobManagers.add(new JobManagerProcess("jobmanager", jobManager, restPort, rest));
+    }
+
+    /**
+     * Starts another JobManager with a REST port of its own; with high availability it waits as a
+     * standby until the leader is gone (its ZooKeeper session expired).
+     */
+    public synchronized JobManagerProcess startStandbyJobManager() {
+        List<String> params = resourceParams("GET_JM_RESOURCE_PARAMS");
+        int port = freePort();
+        List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
+        args.addAll(split(params.get(1)));
+        args.addAll(List.of("-D", "rest.port=" + port, "-D", "metrics.reporter.prom.port=" + freePort()));
+        String name = "jobmanager-" + jobManagers.size();
+        Process p = launch(name, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                split(params.get(0)), args, jobManagerEnv);
+        JobManagerProcess jm = new JobManagerProcess(name, p, port, new FlinkRest("http://127.0.0.1:" + port));
+        jobManagers.add(jm);
+        return jm;
+    }
+
+    /** Every JobManager started, dead ones included, in start order. */
+    public synchronized List<JobManagerProcess> jobManagers() {
+        return List.copyOf(jobManagers);
+    }
+
+    /**
+     * The live JobManager whose REST endpoint was granted leadership last and has not lost it, as
+     * its log says ({@code grep 'granted leadership' log/jobmanager*.log} by hand), or null.
+     */
+    public synchronized JobManagerProcess leadingJobManager() {
+        for (JobManagerProcess jm : jobManagers) {
+            if (jm.isAlive()) {
+                try {
+                    List<String> events = Files.readAllLines(logDir.resolve(jm.name() + ".log"), StandardCharsets.UTF_8).stream()
+                            .filter(l -> l.contains("WebMonitorEndpoint") || l.contains("DispatcherRestEndpoint"))
+                            .filter(l -> l.contains("was granted leadership") || l.contains("lost leadership")).toList();
+                    if (!events.isEmpty() && events.get(events.size() - 1).contains("was granted leadership")) {
+                        return jm;
+                    }
+                } catch (IOException e) {
+                    // No log yet.
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Waits until a live JobManager leads; returns it. */
+    public JobManagerProcess awaitLeader(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JobManagerProcess leader = leadingJobManager();
+            if (leader != null) {
+                return leader;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("No JobManager leads after " + timeout);
+    }
+
+    /** Kills a JobManager with SIGKILL; returns its exit code (137 = 128 + 9). */
+    public int killJobManager(JobManagerProcess jm) {
+        Process p = jm.process();
+        p.destroyForcibly();
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(jm.name() + " " + p.pid() + " survived SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return p.exitValue();
     }
 
     /** Starts a (new) TaskManager process, as {@code taskmanager.sh start} would. */
@@ -314,7 +457,10 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (Process p : new Process[] {taskManager, jobManager}) {
+        List<Process> processes = new ArrayList<>();
+        processes.add(taskManager);
+        jobManagers.forEach(jm -> processes.add(jm.process()));
+        for (Process p : processes) {
             if (p != null && p.isAlive()) {
                 p.destroy();
                 try {
