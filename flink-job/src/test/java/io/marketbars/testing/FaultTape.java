@@ -61,12 +61,15 @@ public final class FaultTape {
 
     public final MarketTape stocks;
     public final FeedTape feeds;
+    /** The extra stock trades of {@link #generate(long, int, int)}; empty for {@link #generate(long)}. */
+    public final List<MarketTape.Entry> filler;
     /** Every record, in the order it is published. */
     public final List<Published> records;
 
-    private FaultTape(MarketTape stocks, FeedTape feeds, List<Published> records) {
+    private FaultTape(MarketTape stocks, FeedTape feeds, List<MarketTape.Entry> filler, List<Published> records) {
         this.stocks = stocks;
         this.feeds = feeds;
+        this.filler = filler;
         this.records = records;
     }
 
@@ -75,12 +78,26 @@ public final class FaultTape {
      * trades of the new day may find no index value of their day.
      */
     public static FaultTape generate(long seed) {
+        return generate(seed, 0, 0);
+    }
+
+    /**
+     * The same market (the same records for the same seed) plus a load of {@code fillerSymbols}
+     * more stocks ({@code L0000}, {@code L0001}, ...) in the trades topic, each with
+     * {@code ticksPerMinute} plain trades (explicit side, seq) in every minute of the tape, on time
+     * within the out-of-orderness bound: every minute then closes that many more bars. For faults
+     * that need volume, such as a slow sink that must back up to the source; the oracle covers
+     * them like any other stock.
+     */
+    public static FaultTape generate(long seed, int fillerSymbols, int ticksPerMinute) {
         MarketTape stocks = MarketTape.generate(seed, 12, FeedTape.MINUTES, 20, TRADE_PARTITIONS, 2_000L, 5 * 60_000L,
                 FeedTape.START);
         FeedTape feeds = FeedTape.generate(seed + 1, Duration.ofSeconds(8));
         // Stock and futures trades share the trades topic: number them together, in arrival order.
         List<Object> trades = new ArrayList<>(stocks.records);
         trades.addAll(feeds.trades);
+        List<MarketTape.Entry> filler = filler(seed + 2, fillerSymbols, ticksPerMinute);
+        trades.addAll(filler);
         trades.sort(Comparator.comparingLong(FaultTape::arrival).thenComparingLong(FaultTape::tsMicros));
         long[] next = new long[TRADE_PARTITIONS];
         List<Published> all = new ArrayList<>();
@@ -97,7 +114,32 @@ public final class FaultTape {
         feeds.index.forEach(r -> all.add(published(Feed.INDEX, r)));
         feeds.flow.forEach(r -> all.add(published(Feed.FLOW, r)));
         all.sort(Comparator.comparingLong(Published::arrival));
-        return new FaultTape(stocks, feeds, List.copyOf(all));
+        return new FaultTape(stocks, feeds, List.copyOf(filler), List.copyOf(all));
+    }
+
+    private static List<MarketTape.Entry> filler(long seed, int symbols, int ticksPerMinute) {
+        java.util.Random r = new java.util.Random(seed);
+        long t0 = FeedTape.START.toEpochMilli();
+        List<MarketTape.Entry> all = new ArrayList<>();
+        for (int s = 0; s < symbols; s++) {
+            String symbol = String.format("L%04d", s);
+            long cents = 1000 + r.nextInt(9000);
+            long seq = 0;
+            for (int m = 0; m < FeedTape.MINUTES; m++) {
+                for (int i = 0; i < ticksPerMinute; i++) {
+                    long tsMillis = t0 + m * 60_000L + r.nextInt(60_000);
+                    cents = Math.max(100, cents + r.nextInt(7) - 3);
+                    MarketTape.Entry e = MarketTape.trade(MarketTape.Kind.TRADE, symbol, tsMillis * 1000L,
+                            java.math.BigDecimal.valueOf(cents, 2).toPlainString(), Integer.toString(100 * (1 + r.nextInt(30))),
+                            ++seq, r.nextBoolean() ? "B" : "S", null, null);
+                    e.partition = s % TRADE_PARTITIONS;
+                    // Within MarketTape's out-of-orderness bound (2 s), as its ordinary trades.
+                    e.arrival = tsMillis + r.nextInt(1_500);
+                    all.add(e);
+                }
+            }
+        }
+        return all;
     }
 
     private static Published published(Feed feed, FeedTape.Rec r) {
@@ -124,6 +166,7 @@ public final class FaultTape {
     /** {@code ohlcv_1m}: the stocks' bars and the futures contracts' (aliases resolved to their codes). */
     public List<String> ohlcvRows() {
         List<MarketTape.Entry> trades = new ArrayList<>(stocks.records);
+        trades.addAll(filler);
         for (FeedTape.Rec r : feeds.trades) {
             MarketTape.Kind kind = r.kind == FeedTape.Kind.DUPLICATE ? MarketTape.Kind.DUPLICATE : MarketTape.Kind.TRADE;
             MarketTape.Entry e = new MarketTape.Entry(kind, r.fields[2], r.tsMicros, r.fields[0], r.fields[1], r.seq,
@@ -201,7 +244,17 @@ public final class FaultTape {
      * the tape gave it; a send waits for the broker, so a broker outage pauses the feed.
      */
     public Publisher publish(Topics topics, Properties producerProps, Duration wall) {
-        return new Publisher(topics, producerProps, wall);
+        return new Publisher(topics, producerProps, wall, false);
+    }
+
+    /**
+     * As {@link #publish}, but without waiting for each send before the next: the producer batches
+     * what is due, so a tape with tens of thousands of filler trades keeps to its schedule. Every
+     * record is still checked to land at the tape's offset ({@code max.in.flight.requests.per.connection=1}
+     * keeps them in order); {@link Publisher#sent} counts the acknowledged ones.
+     */
+    public Publisher publishPipelined(Topics topics, Properties producerProps, Duration wall) {
+        return new Publisher(topics, producerProps, wall, true);
     }
 
     public final class Publisher implements AutoCloseable {
@@ -210,7 +263,7 @@ public final class FaultTape {
         private volatile Throwable failure;
         private volatile boolean stopped;
 
-        private Publisher(Topics topics, Properties producerProps, Duration wall) {
+        private Publisher(Topics topics, Properties producerProps, Duration wall, boolean pipelined) {
             long first = records.get(0).arrival;
             long span = Math.max(1, records.get(records.size() - 1).arrival - first);
             double nanosPerTapeMilli = (double) wall.toNanos() / span;
@@ -222,22 +275,40 @@ public final class FaultTape {
                         if (wait > 0) {
                             TimeUnit.NANOSECONDS.sleep(wait);
                         }
-                        if (stopped) {
+                        if (stopped || failure != null) {
                             return;
                         }
-                        RecordMetadata md = producer.send(new ProducerRecord<>(topics.of(p.feed), p.partition, p.key, p.value)).get();
+                        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.of(p.feed), p.partition, p.key, p.value);
+                        if (pipelined) {
+                            producer.send(record, (md, e) -> {
+                                if (e != null) {
+                                    failure = e;
+                                } else if (md.offset() != p.offset) {
+                                    failure = landedElsewhere(p, md);
+                                } else {
+                                    sent.incrementAndGet();
+                                }
+                            });
+                            continue;
+                        }
+                        RecordMetadata md = producer.send(record).get();
                         if (md.offset() != p.offset) {
-                            throw new IllegalStateException(p.feed + " record landed at " + md.partition() + "/" + md.offset()
-                                    + ", the tape says " + p.partition + "/" + p.offset);
+                            throw landedElsewhere(p, md);
                         }
                         sent.incrementAndGet();
                     }
+                    producer.flush();
                 } catch (Throwable t) {
                     failure = t;
                 }
             }, "fault-tape-" + topics.trades);
             thread.setDaemon(true);
             thread.start();
+        }
+
+        private IllegalStateException landedElsewhere(Published p, RecordMetadata md) {
+            return new IllegalStateException(p.feed + " record landed at " + md.partition() + "/" + md.offset()
+                    + ", the tape says " + p.partition + "/" + p.offset);
         }
 
         public int sent() {

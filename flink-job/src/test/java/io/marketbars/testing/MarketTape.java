@@ -181,7 +181,7 @@ public final class MarketTape {
         return new MarketTape(all, partitions, start);
     }
 
-    private static Entry trade(Kind kind, String symbol, long ts, String price, String qty, Long seq, String side,
+    static Entry trade(Kind kind, String symbol, long ts, String price, String qty, Long seq, String side,
             String bid, String ask) {
         StringBuilder json = new StringBuilder(160).append("{\"symbol\":\"").append(symbol).append('"');
         // Alternate the two timestamp forms of the contract: epoch millis and ISO-8601 with an offset.
