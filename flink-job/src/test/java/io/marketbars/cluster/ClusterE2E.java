@@ -209,8 +209,9 @@ class ClusterE2E {
                 LOG.info("Scenario 2: {}", r);
                 System.out.println("Scenario 2: " + r);
             });
-            System.out.printf("Scenario 2: tables equal to the oracles (%d ohlcv, %d basis, %d flow rows), %d dead letters once each,"
-                    + " %.1f s after the last record was published%n", tape.ohlcvRows().size(), tape.basisRows().size(),
+            System.out.printf("Scenario 2: %d records; tables equal to the oracles (%d ohlcv, %d basis, %d flow rows), %d dead letters"
+                    + " once each, %.1f s after the last record was published%n", tape.records.size(), tape.ohlcvRows().size(),
+                    tape.basisRows().size(),
                     tape.flowRows().size(), tape.expectedDeadLetters(run.topics).size(), tail / 1000.0);
         } finally {
             rest.cancel(jobId);
