@@ -93,9 +93,9 @@ class ServiceOutageIT {
                 LOG.info("PostgreSQL was down {} s; {} records published meanwhile, {} restarts", String.format("%.1f", down),
                         sentDuring, restartsWhileDown);
 
+                long rowsAtBack = rows(dbUrl);
                 await(() -> rest.allTasksRunning(id), PATIENCE, "the job running again");
                 double running = seconds(backAt);
-                long rowsAtBack = rows(dbUrl);
                 await(() -> rows(dbUrl) > rowsAtBack, PATIENCE, "the job writing again");
                 double writing = seconds(backAt);
                 feed.await(PATIENCE);
@@ -104,7 +104,7 @@ class ServiceOutageIT {
                 double complete = seconds(backAt);
                 report("4", String.format("PostgreSQL stopped mid-stream (live mode), unreachable %.1f s", down),
                         String.format("running again %.1f s and writing %.1f s after PostgreSQL was back; tables complete "
-                                + "%.1f s after it was back (the feed ended at %.1f s, +%.1f s)", running, writing, complete,
+                                + "%.1f s after it was back (the feed was done by %.1f s; +%.1f s from then)", running, writing, complete,
                                 fedAt, afterFeed / 1000.0),
                         restarts(job.getJobID()), tape, topics);
             } finally {
@@ -135,11 +135,11 @@ class ServiceOutageIT {
                 long backAt = System.nanoTime();
                 double down = (backAt - downAt) / 1e9;
                 int sentAtBack = feed.sent();
+                long rowsAtBack = rows(dbUrl);
                 await(() -> feed.sent() > sentAtBack, PATIENCE, "the feed flowing again");
                 double feeding = seconds(backAt);
                 await(() -> rest.allTasksRunning(id), PATIENCE, "the job running");
                 double running = seconds(backAt);
-                long rowsAtBack = rows(dbUrl);
                 await(() -> rows(dbUrl) > rowsAtBack, PATIENCE, "the job writing again");
                 double writing = seconds(backAt);
                 feed.await(PATIENCE);
@@ -149,7 +149,7 @@ class ServiceOutageIT {
                 report("5", String.format("Kafka broker shut down mid-stream for %d s, then restarted: unreachable %.1f s",
                         BROKER_OUTAGE.toSeconds(), down),
                         String.format("feed flowing %.1f s, job running %.1f s and writing new rows %.1f s after the broker "
-                                + "was back; tables complete %.1f s after it was back (the feed ended at %.1f s, +%.1f s)",
+                                + "was back; tables complete %.1f s after it was back (the feed was done by %.1f s; +%.1f s from then)",
                                 feeding, running, writing, complete, fedAt, afterFeed / 1000.0),
                         restarts(job.getJobID()), tape, topics);
             } finally {
