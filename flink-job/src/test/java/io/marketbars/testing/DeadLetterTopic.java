@@ -20,8 +20,13 @@ public final class DeadLetterTopic {
 
     /** Every committed record in the topic at the time of the call. */
     public static List<ConsumerRecord<byte[], byte[]>> read(String topic) {
+        return read(TestServices.kafka(), topic);
+    }
+
+    /** The same, on a broker of the test's own. */
+    public static List<ConsumerRecord<byte[], byte[]>> read(EmbeddedKafka kafka, String topic) {
         List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(kafka))) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -38,7 +43,11 @@ public final class DeadLetterTopic {
 
     /** A consumer of the dead-letter topic: committed records only. */
     public static Properties consumerProps() {
-        Properties props = TestServices.kafka().consumerProps(TestServices.unique("dlq"));
+        return consumerProps(TestServices.kafka());
+    }
+
+    public static Properties consumerProps(EmbeddedKafka kafka) {
+        Properties props = kafka.consumerProps(TestServices.unique("dlq"));
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return props;
     }
@@ -48,8 +57,13 @@ public final class DeadLetterTopic {
      * dead-lettered twice fails the calling test.
      */
     public static java.util.Set<String> whereAndWhy(String topic) {
+        return whereAndWhy(TestServices.kafka(), topic);
+    }
+
+    /** The same, on a broker of the test's own. */
+    public static java.util.Set<String> whereAndWhy(EmbeddedKafka kafka, String topic) {
         java.util.Set<String> seen = new java.util.TreeSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : read(topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : read(kafka, topic)) {
             String where = header(r, io.marketbars.sinks.DeadLetterSerializer.TOPIC) + " "
                     + header(r, io.marketbars.sinks.DeadLetterSerializer.PARTITION) + "/"
                     + header(r, io.marketbars.sinks.DeadLetterSerializer.OFFSET) + " "

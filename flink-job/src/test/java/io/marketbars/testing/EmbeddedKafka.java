@@ -42,14 +42,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Path logDir;
-    private final KafkaRaftServer server;
+    /** What the broker was started with: {@link #startAgain()} starts the same node on the same dirs and ports. */
+    private final Map<String, Object> brokerProperties;
+    private KafkaRaftServer server;
     private final String bootstrapServers;
     private final Admin admin;
     private final Thread shutdownHook;
     private boolean closed;
+    private boolean stopped;
 
-    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafka(Path logDir, Map<String, Object> brokerProperties, KafkaRaftServer server, String bootstrapServers) {
         this.logDir = logDir;
+        this.brokerProperties = brokerProperties;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
@@ -68,12 +72,13 @@ public final class EmbeddedKafka implements AutoCloseable {
                 int[] ports = freePorts();
                 int brokerPort = ports[0];
                 int controllerPort = ports[1];
-                KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
+                Map<String, Object> properties = brokerProperties(logDir, brokerPort, controllerPort);
+                KafkaConfig config = new KafkaConfig(properties, false);
                 format(config, logDir);
                 server = new KafkaRaftServer(config, Time.SYSTEM);
                 // Kafka 4.2's startup() returns only once the broker is unfenced: topics can be created at once.
                 server.startup();
-                kafka = new EmbeddedKafka(logDir, server, "127.0.0.1:" + brokerPort);
+                kafka = new EmbeddedKafka(logDir, properties, server, "127.0.0.1:" + brokerPort);
                 kafka.createOffsetsTopic();
                 return kafka;
             } catch (RuntimeException e) {
@@ -202,6 +207,37 @@ public final class EmbeddedKafka implements AutoCloseable {
         return props;
     }
 
+    /**
+     * Shuts the broker down as an outage would (no controlled shutdown: its clients lose their
+     * connections), keeping its log dir, so that {@link #startAgain()} brings back the same node,
+     * cluster and ports. For failure-injection tests on a broker of their own.
+     */
+    public synchronized void stop() {
+        if (closed || stopped) {
+            throw new IllegalStateException(closed ? "Kafka is closed" : "Kafka is already stopped");
+        }
+        stopped = true;
+        server.shutdown();
+        server.awaitShutdown();
+        LOG.info("Embedded Kafka at {} stopped", bootstrapServers);
+    }
+
+    /**
+     * Starts the stopped broker again: a new server on the same log dir (same cluster id and node
+     * id in its meta.properties, same topics and records) and the same listener ports, so clients'
+     * bootstrap addresses stay valid. Returns once the broker is unfenced.
+     */
+    public synchronized void startAgain() {
+        if (closed || !stopped) {
+            throw new IllegalStateException(closed ? "Kafka is closed" : "Kafka is running");
+        }
+        long startedAt = System.nanoTime();
+        server = new KafkaRaftServer(new KafkaConfig(brokerProperties, false), Time.SYSTEM);
+        server.startup();
+        stopped = false;
+        LOG.info("Embedded Kafka at {} started again in {} ms", bootstrapServers, (System.nanoTime() - startedAt) / 1_000_000);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -214,8 +250,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             // Called from the hook itself (or during JVM exit): nothing to unregister.
         }
         admin.close(Duration.ZERO);
-        server.shutdown();
-        server.awaitShutdown();
+        if (!stopped) {
+            server.shutdown();
+            server.awaitShutdown();
+        }
         deleteRecursively(logDir);
     }
 

@@ -90,4 +90,32 @@ class EmbeddedKafkaTest {
         assertThat(logDir).doesNotExist();
         kafka.close(); // idempotent
     }
+
+    @Test
+    void stopsAndStartsAgainWithItsTopicsRecordsAndAddress() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopic("kept", 2);
+            var props = kafka.producerProps();
+            props.put(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+                assertThat(producer.send(new ProducerRecord<>("kept", 0, null, new byte[] {1})).get().offset()).isZero();
+                kafka.stop();
+                // Sent while the broker is down: send() itself may block for metadata (max.block.ms), and
+                // the producer retries the batch until the broker is back.
+                var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return producer.send(new ProducerRecord<>("kept", 0, null, new byte[] {2})).get();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(2_000);
+                assertThat(pending).isNotDone();
+                kafka.startAgain();
+                assertThat(pending.get(60, java.util.concurrent.TimeUnit.SECONDS).offset()).isEqualTo(1);
+            }
+            assertThat(kafka.consume("kept", 2)).extracting(r -> r.value()[0]).containsExactly((byte) 1, (byte) 2);
+            kafka.createTopic("new_after_restart", 1);
+        }
+    }
 }

@@ -49,8 +49,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private final Path instanceDir;
     private final Path logFile;
-    private Process process;
+    private volatile Process process;
     private int port;
+    /** The postmaster's command line with its port, so {@link #startAgain()} launches the same server. */
+    private List<String> command;
     private final Thread shutdownHook = new Thread(this::close, "embedded-postgres-shutdown");
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -128,6 +130,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
                 if (awaitReady(candidate, System.nanoTime() + timeout.toNanos())) {
                     process = candidate;
+                    command = List.copyOf(withPort);
                 } else if (attempt == 3 || !Files.readString(logFile).contains("Address already in use")) {
                     throw new IllegalStateException(
                             "PostgreSQL exited with " + candidate.exitValue() + ":\n" + logTail());
@@ -168,6 +171,60 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server as an outage would (fast shutdown: every client's connection is cut), keeping
+     * its data dir and port, so that {@link #startAgain()} brings back the same server at the same
+     * JDBC URL. For failure-injection tests on an instance of their own.
+     */
+    public synchronized void stop() {
+        if (closed.get()) {
+            throw new IllegalStateException("PostgreSQL is closed");
+        }
+        if (process.isAlive()) {
+            stop(process.toHandle());
+            LOG.info("PostgreSQL on 127.0.0.1:{} stopped", port);
+        }
+    }
+
+    /**
+     * Starts the stopped server again on its data dir and port. The port cannot change (clients
+     * hold the URL), so if another process bound it meanwhile this retries for a while, then fails.
+     */
+    public synchronized void startAgain() {
+        if (closed.get()) {
+            throw new IllegalStateException("PostgreSQL is closed");
+        }
+        if (process.isAlive()) {
+            throw new IllegalStateException("PostgreSQL on 127.0.0.1:" + port + " is running");
+        }
+        long startedAt = System.nanoTime();
+        long deadline = startedAt + Duration.ofSeconds(60).toNanos();
+        try {
+            while (true) {
+                long logLength = Files.size(logFile);
+                Process candidate = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+                if (awaitReady(candidate, deadline)) {
+                    process = candidate;
+                    break;
+                }
+                String log = Files.readString(logFile);
+                if (!log.substring((int) Math.min(logLength, log.length())).contains("Address already in use")
+                        || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("PostgreSQL exited with " + candidate.exitValue() + ":\n" + logTail());
+                }
+                Thread.sleep(500);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while starting PostgreSQL again", e);
+        }
+        LOG.info("PostgreSQL started again on 127.0.0.1:{} in {} ms", port,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -178,7 +235,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // We are the hook, or the JVM is exiting and the hook will find us closed.
         }
-        stop(process.toHandle());
+        if (process.isAlive()) {
+            stop(process.toHandle());
+        }
         deleteRecursively(instanceDir);
     }
 

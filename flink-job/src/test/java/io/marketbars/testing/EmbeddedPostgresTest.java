@@ -65,6 +65,28 @@ class EmbeddedPostgresTest {
         }
     }
 
+    @Test
+    void stopsAndStartsAgainOnTheSamePortWithItsData() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start()) {
+            pg.createDatabase("kept");
+            String url = pg.jdbcUrl("kept");
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                s.execute("create table kept (x int)");
+                s.execute("insert into kept values (42)");
+            }
+            try (Connection held = DriverManager.getConnection(url)) {
+                pg.stop();
+                assertThatThrownBy(() -> DriverManager.getConnection(url).close()).isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> held.createStatement().execute("select 1")).isInstanceOf(SQLException.class);
+            }
+            pg.startAgain();
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                assertThat(single(s, "select x from kept")).isEqualTo("42");
+                assertThat(single(s, "show port")).isEqualTo(Integer.toString(pg.port()));
+            }
+        }
+    }
+
     private static String single(Statement s, String sql) throws SQLException {
         try (ResultSet rs = s.executeQuery(sql)) {
             rs.next();

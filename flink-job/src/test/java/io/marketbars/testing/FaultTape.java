@@ -49,12 +49,17 @@ public final class FaultTape {
 
         /** Fresh topics on the shared broker: the tape's offsets hold only in new topics. */
         public static Topics create(String name) {
+            return create(TestServices.kafka(), name);
+        }
+
+        /** Fresh topics on a broker of the test's own. */
+        public static Topics create(EmbeddedKafka kafka, String name) {
             Topics t = new Topics(TestServices.unique(name + "_trades"), TestServices.unique(name + "_index"),
                     TestServices.unique(name + "_flow"), TestServices.unique(name + "_dlq"));
-            TestServices.kafka().createTopic(t.trades, TRADE_PARTITIONS);
-            TestServices.kafka().createTopic(t.index, INDEX_PARTITIONS);
-            TestServices.kafka().createTopic(t.flow, FLOW_PARTITIONS);
-            TestServices.kafka().createTopic(t.deadLetters, 1);
+            kafka.createTopic(t.trades, TRADE_PARTITIONS);
+            kafka.createTopic(t.index, INDEX_PARTITIONS);
+            kafka.createTopic(t.flow, FLOW_PARTITIONS);
+            kafka.createTopic(t.deadLetters, 1);
             return t;
         }
     }
@@ -201,11 +206,11 @@ public final class FaultTape {
 
     /** What the job stored and dead-lettered, in the oracles' formats. */
     public record Outcome(List<String> ohlcv, List<String> basis, List<String> flow, Set<String> deadLetters) {
-        static Outcome read(String dbUrl, Topics topics) throws Exception {
+        static Outcome read(EmbeddedKafka kafka, String dbUrl, Topics topics) throws Exception {
             List<String> ohlcv = new ArrayList<>(BarRows.read(dbUrl));
             ohlcv.sort(null);
             return new Outcome(ohlcv, FeedOracle.read(dbUrl, "basis_1m"), FeedOracle.read(dbUrl, "foreign_flow_1m"),
-                    DeadLetterTopic.whereAndWhy(topics.deadLetters));
+                    DeadLetterTopic.whereAndWhy(kafka, topics.deadLetters));
         }
     }
 
@@ -219,14 +224,20 @@ public final class FaultTape {
      * missing, extra or changed. Returns the milliseconds it waited.
      */
     public long awaitOracle(String dbUrl, Topics topics, Duration patience, BooleanSupplier running) throws Exception {
+        return awaitOracle(TestServices.kafka(), dbUrl, topics, patience, running);
+    }
+
+    /** The same, with the topics on a broker of the test's own. */
+    public long awaitOracle(EmbeddedKafka kafka, String dbUrl, Topics topics, Duration patience, BooleanSupplier running)
+            throws Exception {
         Outcome expected = expected(topics);
         long start = System.nanoTime();
         long deadline = start + patience.toNanos();
-        Outcome stored = Outcome.read(dbUrl, topics);
+        Outcome stored = Outcome.read(kafka, dbUrl, topics);
         while (!stored.equals(expected) && System.nanoTime() < deadline) {
             assertThat(running.getAsBoolean()).as("the job is still running").isTrue();
             Thread.sleep(1_000);
-            stored = Outcome.read(dbUrl, topics);
+            stored = Outcome.read(kafka, dbUrl, topics);
         }
         assertThat(stored.ohlcv).as("ohlcv_1m: no row missing, extra or different").containsExactlyElementsOf(expected.ohlcv);
         assertThat(stored.basis).as("basis_1m: no row missing, extra or different").containsExactlyElementsOf(expected.basis);

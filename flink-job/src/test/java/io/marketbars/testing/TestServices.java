@@ -35,10 +35,15 @@ public final class TestServices {
 
     /** A new database with every migration applied; returns its JDBC URL. */
     public static String migratedDatabase(String prefix) {
+        return migratedDatabase(postgres(), prefix);
+    }
+
+    /** The same, on a PostgreSQL of the test's own. */
+    public static String migratedDatabase(EmbeddedPostgres postgres, String prefix) {
         String db = unique(prefix);
-        postgres().createDatabase(db);
-        String url = postgres().jdbcUrl(db);
-        Migrations.migrate(url, postgres().user(), "");
+        postgres.createDatabase(db);
+        String url = postgres.jdbcUrl(db);
+        Migrations.migrate(url, postgres.user(), "");
         return url;
     }
 }
