@@ -311,6 +311,11 @@ class ClusterE2E {
         static FaultRun create(String name, FaultTape tape) throws Exception {
             FaultTape.Topics topics = FaultTape.Topics.create(name);
             String db = TestServices.migratedDatabase(name);
+            return new FaultRun(topics, db, args(topics, db, SharedCluster.workDir().resolve("checkpoints").resolve(topics.trades())));
+        }
+
+        /** The fault tape's topics in live mode, every option at its default but checkpointing every second. */
+        static List<String> args(FaultTape.Topics topics, String db, java.nio.file.Path checkpoints) {
             List<String> args = new ArrayList<>(List.of(
                     "run",
                     "--mode", "live",
@@ -320,10 +325,10 @@ class ClusterE2E {
                     "--db-url", db,
                     "--db-user", TestServices.postgres().user(),
                     "--checkpoint-interval", "1 s",
-                    "--checkpoint-dir", SharedCluster.workDir().resolve("checkpoints").resolve(topics.trades()).toUri().toString(),
+                    "--checkpoint-dir", checkpoints.toUri().toString(),
                     "--sink-flush-interval", "200 ms"));
             args.addAll(FaultTape.jobArgs(topics));
-            return new FaultRun(topics, db, args);
+            return args;
         }
     }
 

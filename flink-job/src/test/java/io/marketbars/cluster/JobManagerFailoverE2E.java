@@ -50,7 +50,8 @@ class JobManagerFailoverE2E {
             JobManagerProcess first = cluster.awaitLeader(Duration.ofSeconds(30));
             JobManagerProcess standby = cluster.jobManagers().stream().filter(jm -> jm != first).findFirst().orElseThrow();
             FlinkRest rest = first.rest();
-            String jobId = rest.runJar(rest.uploadJar(SharedCluster.jobJar()), jobArgs(topics, db, home), 2, null, false);
+            List<String> args = ClusterE2E.FaultRun.args(topics, db, home.resolve("checkpoints"));
+            String jobId = rest.runJar(rest.uploadJar(SharedCluster.jobJar()), args, 2, null, false);
 
             // The job reads from the earliest offsets: the feed may start while its tasks deploy.
             try (FaultTape.Publisher publisher = tape.publish(topics, TestServices.kafka().producerProps(), Duration.ofSeconds(90))) {
@@ -119,23 +120,6 @@ class JobManagerFailoverE2E {
             }
             assertThat(zk.exists(CLUSTER_ZNODE)).as("the cluster's znode removed").isFalse();
         }
-    }
-
-    /** FaultTape's topics in live mode, as ClusterE2E.Setup runs the job, checkpointing every second. */
-    private static List<String> jobArgs(FaultTape.Topics topics, String db, Path home) {
-        List<String> args = new ArrayList<>(List.of(
-                "run",
-                "--mode", "live",
-                "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-                "--group-id", TestServices.unique("group"),
-                "--starting-offsets", "earliest",
-                "--db-url", db,
-                "--db-user", TestServices.postgres().user(),
-                "--checkpoint-interval", "1 s",
-                "--checkpoint-dir", home.resolve("checkpoints").toUri().toString(),
-                "--sink-flush-interval", "200 ms"));
-        args.addAll(FaultTape.jobArgs(topics));
-        return args;
     }
 
     /** Waits for every task RUNNING; the REST API may refuse while leadership changes hands. */
