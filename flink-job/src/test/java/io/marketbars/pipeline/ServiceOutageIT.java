@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL or Kafka broker of its own (same port, same data), so no other test sees the outage.
  * Afterwards the three tables must equal the oracles and the dead-letter topic must hold each
  * planted bad record exactly once. Each scenario prints one line of measured figures for the
- * README's fault-suite table.
+ * fault-suite table in docs/fault-suite.md.
  */
 class ServiceOutageIT {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceOutageIT.class);
