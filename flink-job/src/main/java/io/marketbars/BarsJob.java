@@ -62,7 +62,9 @@ public final class BarsJob {
                 run(JobOptions.fromArgs(rest));
                 break;
             case "migrate":
-                JobOptions options = JobOptions.fromArgs(rest);
+                // The database options come from JobOptions, the schema settings from MigrationSettings.
+                JobOptions options = JobOptions.fromArgs(rest, System.getenv(), Arrays.stream(MigrationSettings.Setting.values())
+                        .map(MigrationSettings.Setting::option).collect(java.util.stream.Collectors.toSet()));
                 var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword(),
                         MigrationSettings.fromArgs(rest, System.getenv()));
                 LOG.info("Schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);

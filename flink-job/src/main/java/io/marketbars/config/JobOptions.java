@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
 
@@ -20,6 +21,21 @@ public final class JobOptions implements Serializable {
     public static final String DB_PASSWORD_ENV = "BARS_DB_PASSWORD";
     /** Environment variables with this prefix become Kafka client properties (KAFKA_SASL_JAAS_CONFIG). */
     public static final String KAFKA_ENV_PREFIX = "KAFKA_";
+
+    /**
+     * Every option {@code run} accepts (without the leading {@code --}): any other is refused, so a
+     * typo cannot silently leave a default in place. docs/options.md documents exactly these
+     * ({@code OptionsTableTest} compares them).
+     */
+    public static final Set<String> NAMES = Set.of(
+            "mode", "bootstrap-servers", "trades-topic", "index-topic", "foreign-flow-topic",
+            "exchange-time-zone", "futures", "futures-aliases", "futures-expiries",
+            "dead-letter-topic", "group-id", "dead-letter-transactional-id-prefix",
+            "dead-letter-transaction-timeout", "dead-letter-max-record-bytes", "starting-offsets",
+            "kafka-isolation-level", "db-url", "db-user", "out-of-orderness", "allowed-lateness",
+            "idle-timeout", "max-future-skew", "max-ahead-of-watermark", "max-clock-jump",
+            "symbol-state-retention", "checkpoint-interval", "checkpoint-dir", "sink-batch-size",
+            "sink-flush-interval", "sink-max-retries", "revision-epoch", "parallelism");
 
     /** Live: unbounded, bars close on the wall clock when feeds go quiet. Replay: bounded to the offsets at start. */
     public enum Mode {
@@ -76,7 +92,7 @@ public final class JobOptions implements Serializable {
     /**
      * The correction epoch written with every row. A row is replaced only by a version of at least
      * its epoch; a deliberate rerun with a higher epoch replaces what an older run wrote, even with
-     * fewer trades (README, "Correcting stored bars").
+     * fewer trades (docs/storage.md, "Correcting stored bars").
      */
     public final int revisionEpoch;
     /** 0 means "the cluster's default". */
@@ -84,7 +100,7 @@ public final class JobOptions implements Serializable {
 
     private final transient Map<String, String> env;
 
-    private JobOptions(ParameterTool p, Map<String, String> env) {
+    private JobOptions(Args p, Map<String, String> env) {
         this.env = env;
         this.mode = Mode.valueOf(p.get("mode", "live").toUpperCase());
         this.bootstrapServers = p.get("bootstrap-servers", "localhost:9092");
@@ -129,17 +145,29 @@ public final class JobOptions implements Serializable {
         validate();
     }
 
-    private static String optionalTopic(ParameterTool p, String key, String dflt) {
+    private static String optionalTopic(Args p, String key, String dflt) {
         String v = p.get(key, dflt);
         return "none".equals(v) ? null : v;
     }
 
     public static JobOptions fromArgs(String[] args) {
-        return new JobOptions(ParameterTool.fromArgs(args), System.getenv());
+        return fromArgs(args, System.getenv());
     }
 
     public static JobOptions fromArgs(String[] args, Map<String, String> env) {
-        return new JobOptions(ParameterTool.fromArgs(args), env);
+        return fromArgs(args, env, Set.of());
+    }
+
+    /** {@code alsoAccepted}: options another reader of the same command line takes ({@code migrate}'s settings). */
+    public static JobOptions fromArgs(String[] args, Map<String, String> env, Set<String> alsoAccepted) {
+        return new JobOptions(new Args(ParameterTool.fromArgs(args), NAMES, alsoAccepted), env);
+    }
+
+    /** Each option's default as the constructor reads it (null: none), for the docs check. */
+    static Map<String, String> defaults() {
+        Args args = new Args(ParameterTool.fromArgs(new String[0]), NAMES, Set.of());
+        new JobOptions(args, Map.of());
+        return args.defaults;
     }
 
     private void validate() {
@@ -178,7 +206,7 @@ public final class JobOptions implements Serializable {
         }
     }
 
-    private static Duration duration(ParameterTool p, String key, String dflt) {
+    private static Duration duration(Args p, String key, String dflt) {
         try {
             return TimeUtils.parseDuration(p.get(key, dflt));
         } catch (IllegalArgumentException e) {

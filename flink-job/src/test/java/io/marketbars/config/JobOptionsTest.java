@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class JobOptionsTest {
@@ -63,5 +64,22 @@ class JobOptionsTest {
                 .deadLetterMaxRecordBytes).isEqualTo(4 * 1024 * 1024);
         assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "1000"}, Map.of()))
                 .hasMessageContaining("--dead-letter-max-record-bytes");
+    }
+
+    @Test
+    void anUnknownOptionIsRefusedWithTheNearestRealOne() {
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--trade-topic", "ticks"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--trade-topic")
+                .hasMessageContaining("did you mean --trades-topic?");
+        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--chunk-interval", "1 day"}, Map.of()))
+                .hasMessageContaining("Unknown option --chunk-interval");
+    }
+
+    @Test
+    void migrateAcceptsItsSchemaSettingsNextToTheJobsOptions() {
+        JobOptions o = JobOptions.fromArgs(new String[] {"--db-user", "owner", "--chunk-interval", "1 day"}, Map.of(),
+                Set.of("chunk-interval"));
+        assertThat(o.dbUser).isEqualTo("owner");
     }
 }
