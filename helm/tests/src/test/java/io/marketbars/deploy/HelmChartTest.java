@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -374,7 +373,7 @@ class HelmChartTest {
         String text = Files.readString(dockerfile);
         Matcher from = Pattern.compile("(?m)^ARG FLINK_IMAGE_TAG=(\\S+)$").matcher(text);
         assertThat(from.find()).as("ARG FLINK_IMAGE_TAG in Dockerfile").isTrue();
-        assertThat(from.group(1)).isEqualTo(EnvironmentInformation.getVersion() + "-java17");
+        assertThat(from.group(1)).isEqualTo(System.getProperty("flink.version") + "-java17");
         assertThat(text).contains("FROM flink:${FLINK_IMAGE_TAG}", "/opt/flink/usrlib/market-bars-job.jar", "USER flink");
         assertThat(text).doesNotContain(":latest");
     }
