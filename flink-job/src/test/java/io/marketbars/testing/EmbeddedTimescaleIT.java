@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Proves the WebAssembly TimescaleDB behaves as the job needs: the extension, our Flyway migrations making
  * {@code ohlcv_1m} a hypertable, exact NUMERIC batched upserts, and the TimescaleDB features we may use later.
  */
-class EmbeddedTimescaleTest {
+class EmbeddedTimescaleIT {
 
     /** The job's upsert shape, with the guard that keeps a row from going back to fewer trades. */
     private static final String UPSERT = "INSERT INTO ohlcv_1m (symbol, bucket, open, high, low, close, volume,"

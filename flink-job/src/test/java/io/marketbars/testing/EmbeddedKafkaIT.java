@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-class EmbeddedKafkaTest {
+class EmbeddedKafkaIT {
 
-    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaTest.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaIT.class);
     private static final String TOPIC = "embedded-kafka-test";
     private static final int PARTITIONS = 4;
     private static final int RECORDS = 1000;

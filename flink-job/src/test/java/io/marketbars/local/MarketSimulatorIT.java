@@ -24,7 +24,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
-class MarketSimulatorTest {
+class MarketSimulatorIT {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Test

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The TimescaleDB path, on the WebAssembly TimescaleDB 2.23 (one connection at a time, no background workers:
  * policies run here only through {@code CALL run_job}).
  */
-class TimescaleStoragePathTest extends StoragePathContract {
+class TimescaleStoragePathIT extends StoragePathContract {
     private EmbeddedTimescale db;
 
     @Override

@@ -14,7 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
-class EmbeddedPostgresTest {
+class EmbeddedPostgresIT {
 
     @Test
     void startsCreatesDatabaseAndRoundTripsNumericExactly() throws Exception {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** The plain PostgreSQL path (real PostgreSQL 17, no TimescaleDB): views, a refreshed daily table, the same helpers. */
-class PostgresStoragePathTest extends StoragePathContract {
+class PostgresStoragePathIT extends StoragePathContract {
     private String database;
     private String jobLogin;
 
