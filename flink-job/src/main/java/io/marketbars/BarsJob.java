@@ -10,8 +10,6 @@ import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
-import io.marketbars.schema.MigrationSettings;
-import io.marketbars.schema.Migrations;
 import io.marketbars.sinks.BarUpsert;
 import io.marketbars.sinks.BasisUpsert;
 import io.marketbars.sinks.FlowUpsert;
@@ -20,6 +18,7 @@ import io.marketbars.sources.CatchUpKafkaSource;
 import io.marketbars.sources.FeedDeserializer;
 import io.marketbars.sources.TickDeserializer;
 import io.marketbars.tools.CsvImport;
+import io.marketbars.tools.Migrate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Properties;
@@ -62,10 +61,7 @@ public final class BarsJob {
                 run(JobOptions.fromArgs(rest));
                 break;
             case "migrate":
-                JobOptions options = JobOptions.fromArgs(rest);
-                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword(),
-                        MigrationSettings.fromArgs(rest, System.getenv()));
-                LOG.info("Schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
+                System.exit(Migrate.run(rest, System.getenv(), System.out, System.err));
                 break;
             case "import-csv":
                 System.exit(CsvImport.run(rest));
