@@ -1,5 +1,6 @@
 package io.marketbars.tools;
 
+import io.marketbars.sources.KafkaTopics;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,9 +195,17 @@ public final class CsvImport {
         }
         try (Reader reader = open(cmd.file, stdin)) {
             Properties props = ImportProducer.producerProperties(cmd.bootstrapServers, env);
+            // A missing topic is named at once, as the job names its own (a producer would wait
+            // max.block.ms for it to appear); an unreachable broker fails within the same bound.
+            try {
+                KafkaTopics.requireExist(cmd.bootstrapServers, props, Map.of("--topic", cmd.settings.topic()),
+                        KafkaTopics.DEFAULT_TIMEOUT);
+            } catch (IllegalStateException e) {
+                err.println("import-csv: " + e.getMessage());
+                return EXIT_USAGE;
+            }
             try (Producer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-                // Connects and checks the topic before the first row: a missing topic or an
-                // unreachable broker is reported as such, and stays out of the import's rate.
+                // Connects before the first row, so that stays out of the import's rate.
                 try {
                     producer.partitionsFor(cmd.settings.topic());
                 } catch (KafkaException e) {

@@ -21,7 +21,7 @@ class MigrateIT {
     private static final int MIGRATIONS = 9;
 
     /** One run of the command, in-process, with its output. */
-    private record Run(int exitCode, String out, String err) {}
+    record Run(int exitCode, String out, String err) {}
 
     private static Run migrate(String dbUrl, String... more) {
         List<String> args = new ArrayList<>(List.of("--db-url", dbUrl, "--db-user", TestServices.postgres().user()));
