@@ -81,6 +81,15 @@ class StartChecksIT {
     }
 
     @Test
+    void aBrokerThatDoesNotAnswerFailsTheCheckWithinItsBound() {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> io.marketbars.sources.KafkaTopics.requireExist("127.0.0.1:1", new java.util.Properties(),
+                Map.of("--trades-topic", "trades"), Duration.ofSeconds(3)))
+                .hasMessage("Kafka at 127.0.0.1:1 did not answer within 3 s while checking topic 'trades' (--trades-topic)");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+    }
+
+    @Test
     void aJobInAnotherZoneThanTheSchemaIsRefusedWithBothZonesAndTheFix() {
         String db = TestServices.migratedDatabase("start_zone", VIETNAM);
         // No --exchange-time-zone: the job's default, UTC.

@@ -52,13 +52,15 @@ public final class KafkaTopics {
                 } catch (ExecutionException ex) {
                     if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
                         missing.add("'" + e.getValue() + "' (" + e.getKey() + ")");
+                    } else if (ex.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                        // The client's own deadline (default.api.timeout.ms), the same bound as ours.
+                        throw notAnswered(bootstrapServers, timeout, e);
                     } else {
                         throw new IllegalStateException("Cannot check Kafka topic '" + e.getValue() + "' (" + e.getKey()
                                 + ") at " + bootstrapServers + ": " + ex.getCause().getMessage(), ex.getCause());
                     }
                 } catch (TimeoutException ex) {
-                    throw new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within "
-                            + timeout.toSeconds() + " s while checking topic '" + e.getValue() + "' (" + e.getKey() + ")");
+                    throw notAnswered(bootstrapServers, timeout, e);
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("Interrupted while checking Kafka topics", ex);
@@ -70,6 +72,11 @@ public final class KafkaTopics {
                     + String.join(", ", missing) + (missing.size() == 1 ? " does" : " do") + " not exist at "
                     + bootstrapServers + ": create " + (missing.size() == 1 ? "it" : "them") + " or correct the option.");
         }
+    }
+
+    private static IllegalStateException notAnswered(String bootstrapServers, Duration timeout, Map.Entry<String, String> topic) {
+        return new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within " + timeout.toSeconds()
+                + " s while checking topic '" + topic.getValue() + "' (" + topic.getKey() + ")");
     }
 
     /** Consumer- and producer-only settings (isolation.level, acks) would only make the admin client warn. */
