@@ -78,7 +78,7 @@ public final class BarsJob {
 
     static void run(JobOptions options) throws Exception {
         LOG.info("Starting with {}", options);
-        checkBeforeStart(options);
+        checkBeforeStart(options, KafkaTopics.DEFAULT_TIMEOUT);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
         configure(env, options);
         BarsPipeline.define(env, productionSources(options), productionSinks(options), options);
@@ -89,11 +89,23 @@ public final class BarsJob {
      * What would otherwise fail only after the job is running, or never visibly: every topic the job reads or
      * writes exists (a typo would restart the job forever), and the schema's exchange time zone is the job's (the
      * daily rollups and the trading day would disagree). Both throw with a message that says what to fix.
+     *
+     * <p>A broker or database that does not answer is only a warning: that is an outage, not a typo, and the
+     * job's restart strategy rides it out as before. In application mode {@code main} runs again on a JobManager
+     * failover, where failing on an outage would end a job that would otherwise recover.
      */
-    static void checkBeforeStart(JobOptions options) {
-        KafkaTopics.requireExist(options.bootstrapServers, options.kafkaClientProperties(), topics(options),
-                KafkaTopics.DEFAULT_TIMEOUT);
-        SchemaZone.requireJobZone(options.dbUrl, options.dbUser, options.dbPassword(), options.exchangeTimeZone);
+    static void checkBeforeStart(JobOptions options, Duration kafkaTimeout) {
+        try {
+            KafkaTopics.requireExist(options.bootstrapServers, options.kafkaClientProperties(), topics(options),
+                    kafkaTimeout);
+        } catch (KafkaTopics.Unreachable e) {
+            LOG.warn("{}; starting without checking the topics", e.getMessage());
+        }
+        try {
+            SchemaZone.requireJobZone(options.dbUrl, options.dbUser, options.dbPassword(), options.exchangeTimeZone);
+        } catch (SchemaZone.Unreachable e) {
+            LOG.warn("{}; starting without checking it", e.getMessage());
+        }
     }
 
     /** Option name to topic, for the topics this job's options turn on. */

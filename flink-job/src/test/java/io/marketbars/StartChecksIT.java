@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.marketbars.config.JobOptions;
+import io.marketbars.sources.KafkaTopics;
 import io.marketbars.testing.TestServices;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -75,7 +76,7 @@ class StartChecksIT {
             "--dead-letter-topic", deadLetters,
             "--db-url", db,
             "--db-user", TestServices.postgres().user()}, Map.of());
-        assertThatThrownBy(() -> BarsJob.checkBeforeStart(options))
+        assertThatThrownBy(() -> BarsJob.checkBeforeStart(options, KafkaTopics.DEFAULT_TIMEOUT))
                 .hasMessageStartingWith("Kafka topics '" + index + "' (--index-topic), '" + deadLetters
                         + "' (--dead-letter-topic) do not exist at ");
     }
@@ -83,10 +84,30 @@ class StartChecksIT {
     @Test
     void aBrokerThatDoesNotAnswerFailsTheCheckWithinItsBound() {
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> io.marketbars.sources.KafkaTopics.requireExist("127.0.0.1:1", new java.util.Properties(),
+        assertThatThrownBy(() -> KafkaTopics.requireExist("127.0.0.1:1", new java.util.Properties(),
                 Map.of("--trades-topic", "trades"), Duration.ofSeconds(3)))
+                .isInstanceOf(KafkaTopics.Unreachable.class)
                 .hasMessage("Kafka at 127.0.0.1:1 did not answer within 3 s while checking topic 'trades' (--trades-topic)");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+    }
+
+    /** An outage is not a typo: the job starts and its restart strategy waits for the services, as before. */
+    @Test
+    void servicesThatDoNotAnswerAreOnlyAWarning() {
+        JobOptions noBroker = JobOptions.fromArgs(new String[] {
+            "--bootstrap-servers", "127.0.0.1:1",
+            "--db-url", TestServices.migratedDatabase("start_outage"),
+            "--db-user", TestServices.postgres().user()}, Map.of());
+        BarsJob.checkBeforeStart(noBroker, Duration.ofSeconds(2));
+        JobOptions noDatabase = JobOptions.fromArgs(new String[] {
+            "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
+            "--trades-topic", topic("start_outage"),
+            "--index-topic", "none",
+            "--foreign-flow-topic", "none",
+            "--dead-letter-topic", topic("start_outage_dlq"),
+            "--db-url", "jdbc:postgresql://127.0.0.1:1/bars",
+            "--db-user", "bars"}, Map.of());
+        BarsJob.checkBeforeStart(noDatabase, KafkaTopics.DEFAULT_TIMEOUT);
     }
 
     @Test

@@ -50,8 +50,10 @@ public final class SchemaZone {
         try (Connection c = DriverManager.getConnection(jdbcUrl, user, password)) {
             schemaZone = recorded(c);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the schema's exchange time zone at " + redact(jdbcUrl)
-                    + ": " + e.getMessage(), e);
+            String message = "Cannot read the schema's exchange time zone at " + redact(jdbcUrl) + ": " + e.getMessage();
+            // SQLSTATE class 08: no connection, which says nothing about the schema (a refused login does).
+            throw e.getSQLState() != null && e.getSQLState().startsWith("08")
+                    ? new Unreachable(message, e) : new IllegalStateException(message, e);
         }
         if (schemaZone == null) {
             throw new IllegalStateException("The schema at " + redact(jdbcUrl) + " does not record its exchange time"
@@ -60,6 +62,15 @@ public final class SchemaZone {
         }
         if (!schemaZone.equals(jobZone.getId())) {
             throw new IllegalStateException(mismatch(jobZone.getId(), schemaZone, redact(jdbcUrl)));
+        }
+    }
+
+    /** The database could not be reached: nothing is known about the schema's zone. */
+    public static final class Unreachable extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

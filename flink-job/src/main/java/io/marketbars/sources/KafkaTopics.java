@@ -25,7 +25,8 @@ public final class KafkaTopics {
     private KafkaTopics() {}
 
     /**
-     * Throws an {@link IllegalStateException} naming every missing topic and the option that named it.
+     * Throws an {@link IllegalStateException} naming every missing topic and the option that named it, or an
+     * {@link Unreachable} when the broker does not answer within {@code timeout}.
      *
      * @param topicsByOption option name (such as {@code --trades-topic}) to topic
      * @param clientProperties the job's Kafka client settings (SASL, TLS), as its sources use them
@@ -74,9 +75,18 @@ public final class KafkaTopics {
         }
     }
 
-    private static IllegalStateException notAnswered(String bootstrapServers, Duration timeout, Map.Entry<String, String> topic) {
-        return new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within " + timeout.toSeconds()
+    private static Unreachable notAnswered(String bootstrapServers, Duration timeout, Map.Entry<String, String> topic) {
+        return new Unreachable("Kafka at " + bootstrapServers + " did not answer within " + timeout.toSeconds()
                 + " s while checking topic '" + topic.getValue() + "' (" + topic.getKey() + ")");
+    }
+
+    /** No answer within the bound: nothing is known about the topics, which is not the same as a missing one. */
+    public static final class Unreachable extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String message) {
+            super(message);
+        }
     }
 
     /** Consumer- and producer-only settings (isolation.level, acks) would only make the admin client warn. */
