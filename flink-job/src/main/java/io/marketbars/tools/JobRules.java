@@ -41,7 +41,7 @@ final class JobRules {
                 return detail + " is negative";
             case TIMESTAMP_OUT_OF_RANGE:
                 return "ts '" + abbreviate(tsText.trim()) + "' is " + (detail.startsWith("ts ") ? detail.substring(3) : detail)
-                        + (ts.toEpochMilli() < now ? " (wrong unit?)" : "");
+                        + (ts.isBefore(Instant.ofEpochMilli(now)) ? " (wrong unit?)" : "");
             default:
                 return detail;
         }

@@ -58,14 +58,16 @@ class CsvImportIT {
                 + longSymbol + ",1700000000,1,1\n"                             // 4
                 + "FPT," + tomorrow + ",1,1\n"                                 // 5
                 + "FPT,1700000000,1e999999999,1\n"                             // 6
-                + "FPT,1700000000,0.0000001,1E+2\n");                          // 7
+                + "FPT,1700000000,0.0000001,1E+2\n"                           // 7
+                + "FPT,10000000000000000000000000,1,1\n");                     // 8, 1e25 ns: 300 million years on
         assertThat(run.result().sent()).isEqualTo(2);
-        assertThat(run.result().rejected()).isEqualTo(4);
+        assertThat(run.result().rejected()).isEqualTo(5);
         assertThat(run.errors())
                 .contains("line 3 rejected: symbol contains a control character")
                 .contains("line 4 rejected: symbol longer than 64 characters")
                 .contains("line 5 rejected: ts '" + tomorrow + "' is beyond the wall clock plus max-future-skew")
-                .contains("line 6 rejected: price is outside the supported range (20 integer, 18 fraction digits)");
+                .contains("line 6 rejected: price is outside the supported range (20 integer, 18 fraction digits)")
+                .contains("line 8 rejected: ts");
         // Decimals are sent in plain form, however the CSV wrote them, and the job reads every row sent.
         String last = new String(run.records().get(1).value(), StandardCharsets.UTF_8);
         assertThat(last).contains("\"price\":\"0.0000001\"", "\"qty\":\"100\"");
