@@ -10,18 +10,21 @@ import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
-import io.marketbars.schema.MigrationSettings;
-import io.marketbars.schema.Migrations;
+import io.marketbars.schema.SchemaZone;
 import io.marketbars.sinks.BarUpsert;
 import io.marketbars.sinks.BasisUpsert;
 import io.marketbars.sinks.FlowUpsert;
 import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.sources.CatchUpKafkaSource;
 import io.marketbars.sources.FeedDeserializer;
+import io.marketbars.sources.KafkaTopics;
 import io.marketbars.sources.TickDeserializer;
 import io.marketbars.tools.CsvImport;
+import io.marketbars.tools.Migrate;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -62,12 +65,7 @@ public final class BarsJob {
                 run(JobOptions.fromArgs(rest));
                 break;
             case "migrate":
-                // The database options come from JobOptions, the schema settings from MigrationSettings.
-                JobOptions options = JobOptions.fromArgs(rest, System.getenv(), Arrays.stream(MigrationSettings.Setting.values())
-                        .map(MigrationSettings.Setting::option).collect(java.util.stream.Collectors.toSet()));
-                var result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword(),
-                        MigrationSettings.fromArgs(rest, System.getenv()));
-                LOG.info("Schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
+                System.exit(Migrate.run(rest, System.getenv(), System.out, System.err));
                 break;
             case "import-csv":
                 System.exit(CsvImport.run(rest));
@@ -80,10 +78,48 @@ public final class BarsJob {
 
     static void run(JobOptions options) throws Exception {
         LOG.info("Starting with {}", options);
+        checkBeforeStart(options, KafkaTopics.DEFAULT_TIMEOUT);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(options));
         configure(env, options);
         BarsPipeline.define(env, productionSources(options), productionSinks(options), options);
         env.execute("market-bars");
+    }
+
+    /**
+     * What would otherwise fail only after the job is running, or never visibly: every topic the job reads or
+     * writes exists (a typo would restart the job forever), and the schema's exchange time zone is the job's (the
+     * daily rollups and the trading day would disagree). Both throw with a message that says what to fix.
+     *
+     * <p>A broker or database that does not answer is only a warning: that is an outage, not a typo, and the
+     * job's restart strategy rides it out as before. In application mode {@code main} runs again on a JobManager
+     * failover, where failing on an outage would end a job that would otherwise recover.
+     */
+    static void checkBeforeStart(JobOptions options, Duration kafkaTimeout) {
+        try {
+            KafkaTopics.requireExist(options.bootstrapServers, options.kafkaClientProperties(), topics(options),
+                    kafkaTimeout);
+        } catch (KafkaTopics.Unreachable e) {
+            LOG.warn("{}; starting without checking the topics", e.getMessage());
+        }
+        try {
+            SchemaZone.requireJobZone(options.dbUrl, options.dbUser, options.dbPassword(), options.exchangeTimeZone);
+        } catch (SchemaZone.Unreachable e) {
+            LOG.warn("{}; starting without checking it", e.getMessage());
+        }
+    }
+
+    /** Option name to topic, for the topics this job's options turn on. */
+    static Map<String, String> topics(JobOptions options) {
+        Map<String, String> topics = new LinkedHashMap<>();
+        topics.put("--trades-topic", options.tradesTopic);
+        if (options.indexTopic != null) {
+            topics.put("--index-topic", options.indexTopic);
+        }
+        if (options.foreignFlowTopic != null) {
+            topics.put("--foreign-flow-topic", options.foreignFlowTopic);
+        }
+        topics.put("--dead-letter-topic", options.deadLetterTopic);
+        return topics;
     }
 
     /** Restart strategy and checkpointing: the settings exactly-once results depend on. */

@@ -37,6 +37,13 @@ public final class JobOptions implements Serializable {
             "symbol-state-retention", "checkpoint-interval", "checkpoint-dir", "sink-batch-size",
             "sink-flush-interval", "sink-max-retries", "revision-epoch", "parallelism");
 
+    /**
+     * The exchange time zone of the job and of {@code migrate} (the daily rollups) when
+     * {@code --exchange-time-zone} is not given. UTC, the neutral choice for crypto and
+     * markets worldwide; an exchange with a local trading day names its zone to both.
+     */
+    public static final String DEFAULT_EXCHANGE_TIME_ZONE = "UTC";
+
     /** Live: unbounded, bars close on the wall clock when feeds go quiet. Replay: bounded to the offsets at start. */
     public enum Mode {
         LIVE,
@@ -108,7 +115,7 @@ public final class JobOptions implements Serializable {
         this.indexTopic = optionalTopic(p, "index-topic", "index-values");
         this.foreignFlowTopic = optionalTopic(p, "foreign-flow-topic", "foreign-flow");
         try {
-            this.exchangeTimeZone = java.time.ZoneId.of(p.get("exchange-time-zone", "UTC"));
+            this.exchangeTimeZone = java.time.ZoneId.of(p.get("exchange-time-zone", DEFAULT_EXCHANGE_TIME_ZONE));
         } catch (java.time.DateTimeException e) {
             throw new IllegalArgumentException("--exchange-time-zone: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.marketbars.schema;
 
+import io.marketbars.config.JobOptions;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.Collections;
@@ -21,7 +22,7 @@ public final class MigrationSettings {
 
     /** One placeholder: its Flyway name, option, environment variable and default. */
     public enum Setting {
-        EXCHANGE_TIME_ZONE("exchangeTimeZone", "Asia/Ho_Chi_Minh"),
+        EXCHANGE_TIME_ZONE("exchangeTimeZone", JobOptions.DEFAULT_EXCHANGE_TIME_ZONE),
         CHUNK_INTERVAL("chunkInterval", "7 days"),
         LATENESS_HORIZON("latenessHorizon", "3 days"),
         COMPRESS_AFTER("compressAfter", "7 days"),

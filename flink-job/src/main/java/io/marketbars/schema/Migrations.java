@@ -1,7 +1,11 @@
 package io.marketbars.schema;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -21,6 +25,7 @@ public final class Migrations {
      * script before substitution, so changing a setting later changes nothing already applied.
      */
     public static MigrateResult migrate(String jdbcUrl, String user, String password, MigrationSettings settings) {
+        requireSameZone(jdbcUrl, user, password, settings);
         return Flyway.configure()
                 // One connection with a session-level advisory lock instead of a second connection
                 // for a transactional lock: still exclusive on PostgreSQL, and it also works where
@@ -31,5 +36,22 @@ public final class Migrations {
                 .placeholders(settings.placeholders())
                 .load()
                 .migrate();
+    }
+
+    /**
+     * A schema that records its exchange time zone keeps it: a migrate with another zone would apply later
+     * migrations with days that differ from the rollups already built (V9 checks the first time itself).
+     */
+    private static void requireSameZone(String jdbcUrl, String user, String password, MigrationSettings settings) {
+        String requested = settings.get(MigrationSettings.Setting.EXCHANGE_TIME_ZONE);
+        String recorded;
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, password)) {
+            recorded = SchemaZone.recorded(c);
+        } catch (SQLException e) {
+            throw new FlywayException("Cannot connect to " + SchemaZone.redact(jdbcUrl) + ": " + e.getMessage(), e);
+        }
+        if (recorded != null && !recorded.equals(requested)) {
+            throw new IllegalStateException(SchemaZone.mismatch(requested, recorded, SchemaZone.redact(jdbcUrl)));
+        }
     }
 }

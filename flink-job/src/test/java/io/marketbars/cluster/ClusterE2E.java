@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
 import io.marketbars.testing.FaultTape;
+import io.marketbars.testing.FeedTape;
 import io.marketbars.testing.FlinkRest;
 import io.marketbars.testing.FlinkStandaloneCluster;
 import io.marketbars.testing.MarketTape;
@@ -54,6 +55,9 @@ class ClusterE2E {
         return tape;
     }
 
+    /** The Vietnamese market's zone: the job's option and the schema's day boundary alike. */
+    static final java.time.ZoneId EXCHANGE = FeedTape.ZONE;
+
     /** A job's own topic, dead-letter topic, group and database; the program arguments to run it. */
     record Setup(String topic, String dbUrl, List<String> args) {
         static Setup create(String name, int partitions) throws Exception {
@@ -66,7 +70,7 @@ class ClusterE2E {
         static Setup forTopic(String name, String topic) throws Exception {
             String dlq = TestServices.unique(name + "_dlq");
             TestServices.kafka().createTopic(dlq, 1);
-            String db = TestServices.migratedDatabase(name);
+            String db = TestServices.migratedDatabase(name, EXCHANGE);
             // The whole job runs, basis and foreign-flow branches included, on empty feeds of its own.
             TestServices.kafka().ensureTopic(topic + "_index", 1);
             TestServices.kafka().ensureTopic(topic + "_flow", 2);
@@ -80,7 +84,7 @@ class ClusterE2E {
                     "--foreign-flow-topic", topic + "_flow",
                     "--futures", "VN30F*=VN30",
                     "--futures-aliases", "VN30F1M=VN30F+1",
-                    "--exchange-time-zone", "Asia/Ho_Chi_Minh",
+                    "--exchange-time-zone", EXCHANGE.getId(),
                     "--dead-letter-topic", dlq,
                     "--group-id", TestServices.unique("group"),
                     "--starting-offsets", "earliest",
@@ -310,7 +314,7 @@ class ClusterE2E {
     record FaultRun(FaultTape.Topics topics, String dbUrl, List<String> args) {
         static FaultRun create(String name, FaultTape tape) throws Exception {
             FaultTape.Topics topics = FaultTape.Topics.create(name);
-            String db = TestServices.migratedDatabase(name);
+            String db = TestServices.migratedDatabase(name, FeedTape.ZONE);
             return new FaultRun(topics, db, args(topics, db, SharedCluster.workDir().resolve("checkpoints").resolve(topics.trades())));
         }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.marketbars.testing.EmbeddedZooKeeper;
 import io.marketbars.testing.FaultTape;
+import io.marketbars.testing.FeedTape;
 import io.marketbars.testing.FlinkRest;
 import io.marketbars.testing.FlinkStandaloneCluster;
 import io.marketbars.testing.FlinkStandaloneCluster.HighAvailability;
@@ -42,7 +43,7 @@ class JobManagerFailoverE2E {
     void aStandbyJobManagerTakesOverAfterSigkillAndTheJobEndsEqualToTheOracles() throws Exception {
         FaultTape tape = FaultTape.generate(20251203L);
         FaultTape.Topics topics = FaultTape.Topics.create("e2e_jm");
-        String db = TestServices.migratedDatabase("e2e_jm");
+        String db = TestServices.migratedDatabase("e2e_jm", FeedTape.ZONE);
         Path home = SharedCluster.workDir().resolve("jm-failover-" + ProcessHandle.current().pid());
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(home.resolve("zookeeper"));
                 FlinkStandaloneCluster cluster = FlinkStandaloneCluster.startHighlyAvailable(home.resolve("cluster"), 2,

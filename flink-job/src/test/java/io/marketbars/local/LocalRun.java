@@ -3,6 +3,7 @@ package io.marketbars.local;
 import io.marketbars.BarsJob;
 import io.marketbars.config.JobOptions;
 import io.marketbars.pipeline.BarsPipeline;
+import io.marketbars.schema.MigrationSettings;
 import io.marketbars.schema.Migrations;
 import io.marketbars.testing.EmbeddedKafka;
 import io.marketbars.testing.EmbeddedPostgres;
@@ -53,7 +54,9 @@ public final class LocalRun {
         kafka.createTopic("bars-dead-letter", 1);
         postgres.createDatabase("bars");
         String dbUrl = postgres.jdbcUrl("bars");
-        Migrations.migrate(dbUrl, postgres.user(), "");
+        // The simulator is the Vietnamese market: the schema's days and the job's in its zone.
+        Migrations.migrate(dbUrl, postgres.user(), "", MigrationSettings.defaults()
+                .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, "Asia/Ho_Chi_Minh"));
 
         JobOptions options = JobOptions.fromArgs(new String[] {
             "--mode", "live",

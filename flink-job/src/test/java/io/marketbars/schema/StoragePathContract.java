@@ -44,6 +44,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class StoragePathContract {
     static final ZoneId EXCHANGE = ZoneId.of("Asia/Ho_Chi_Minh");
+    /** The schema's days start at midnight in {@link #EXCHANGE}, like the oracle's. */
+    static final MigrationSettings SETTINGS = MigrationSettings.defaults()
+            .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, EXCHANGE.getId());
     static final List<String> SYMBOLS = List.of("RA", "RB", "RC");
     /** 15:30Z to 01:30Z: the exchange's midnight (17:00Z) and UTC midnight, which is 07:00 of one exchange day. */
     static final Instant FROM = Instant.parse("2024-12-02T15:30:00Z");
@@ -77,8 +80,8 @@ abstract class StoragePathContract {
     void migrate() throws Exception {
         startDatabase();
         detachLog = captureFlywayLog(migrationLog);
-        first = Migrations.migrate(url(), user(), password());
-        second = Migrations.migrate(url(), user(), password());
+        first = Migrations.migrate(url(), user(), password(), SETTINGS);
+        second = Migrations.migrate(url(), user(), password(), SETTINGS);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.marketbars.testing;
 
+import io.marketbars.schema.MigrationSettings;
 import io.marketbars.schema.Migrations;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -40,10 +41,20 @@ public final class TestServices {
 
     /** The same, on a PostgreSQL of the test's own. */
     public static String migratedDatabase(EmbeddedPostgres postgres, String prefix) {
+        return migratedDatabase(postgres, prefix, MigrationSettings.defaults());
+    }
+
+    /** A new database migrated with this exchange time zone (the job that uses it must pass the same). */
+    public static String migratedDatabase(String prefix, java.time.ZoneId exchangeTimeZone) {
+        return migratedDatabase(postgres(), prefix, MigrationSettings.defaults()
+                .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, exchangeTimeZone.getId()));
+    }
+
+    private static String migratedDatabase(EmbeddedPostgres postgres, String prefix, MigrationSettings settings) {
         String db = unique(prefix);
         postgres.createDatabase(db);
         String url = postgres.jdbcUrl(db);
-        Migrations.migrate(url, postgres.user(), "");
+        Migrations.migrate(url, postgres.user(), "", settings);
         return url;
     }
 }

@@ -67,7 +67,7 @@ class CsvImportTest {
     }
 
     private static Instant ts(String text) {
-        return CsvImport.parseTimestamp(text, ZoneId.of("UTC"));
+        return CsvTimestamps.parse(text, ZoneId.of("UTC"));
     }
 
     @Test
@@ -109,9 +109,9 @@ class CsvImportTest {
     @Test
     void localIsoIsTakenInTheTimeZone() {
         ZoneId hcm = ZoneId.of("Asia/Ho_Chi_Minh");
-        assertThat(CsvImport.parseTimestamp("2024-12-02T09:15:00.000001", hcm))
+        assertThat(CsvTimestamps.parse("2024-12-02T09:15:00.000001", hcm))
                 .isEqualTo(Instant.parse("2024-12-02T02:15:00.000001Z"));
-        assertThat(CsvImport.parseTimestamp("2024-12-02 09:15:00", hcm))
+        assertThat(CsvTimestamps.parse("2024-12-02 09:15:00", hcm))
                 .isEqualTo(Instant.parse("2024-12-02T02:15:00Z"));
         assertThat(ts("2024-12-02 09:15:00")).isEqualTo(Instant.parse("2024-12-02T09:15:00Z"));
     }
@@ -128,7 +128,7 @@ class CsvImportTest {
 
     @Test
     void utcTimestampsAreWrittenExactlyAsInstantToString() {
-        CsvImport.TickEncoder encoder = new CsvImport.TickEncoder();
+        TickEncoder encoder = new TickEncoder();
         java.util.Random random = new java.util.Random(42);
         List<Instant> instants = new ArrayList<>(List.of(Instant.parse("2024-12-02T02:15:00Z"),
                 Instant.parse("2024-12-02T02:15:00.100Z"), Instant.parse("2024-12-02T02:15:00.000100Z"),
@@ -309,25 +309,25 @@ class CsvImportTest {
 
     @Test
     void commandLineOptions() {
-        CsvImport.CommandLine cmd = CsvImport.CommandLine.parse(
+        CsvImportOptions cmd = CsvImportOptions.parse(
                 new String[] {"import-csv", "--file", "-", "--symbol", "FPT", "--delimiter", "tab", "--time-zone",
                     "Asia/Ho_Chi_Minh", "--topic", "t1"}, Map.of());
         assertThat(cmd.file).isNull();
         assertThat(cmd.bootstrapServers).isEqualTo("localhost:9092");
         assertThat(cmd.settings).isEqualTo(new Settings("t1", "FPT", ZoneId.of("Asia/Ho_Chi_Minh"), '\t'));
 
-        cmd = CsvImport.CommandLine.parse(new String[] {"--file", "a.csv"}, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:1"));
+        cmd = CsvImportOptions.parse(new String[] {"--file", "a.csv"}, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:1"));
         assertThat(cmd.file).isEqualTo(Path.of("a.csv"));
         assertThat(cmd.bootstrapServers).isEqualTo("k:1");
         assertThat(cmd.settings).isEqualTo(Settings.defaults());
 
-        assertThatThrownBy(() -> CsvImport.CommandLine.parse(new String[] {"--file", "a", "--bootstrap-server", "x"},
+        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--bootstrap-server", "x"},
                 Map.of())).hasMessageContaining("unknown option(s): [bootstrap-server]");
-        assertThatThrownBy(() -> CsvImport.CommandLine.parse(new String[] {"--symbol", "x"}, Map.of()))
+        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--symbol", "x"}, Map.of()))
                 .hasMessageContaining("--file is required");
-        assertThatThrownBy(() -> CsvImport.CommandLine.parse(new String[] {"--file", "a", "--delimiter", "ab"},
+        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--delimiter", "ab"},
                 Map.of())).hasMessageContaining("--delimiter");
-        assertThatThrownBy(() -> CsvImport.CommandLine.parse(new String[] {"--file", "a", "--time-zone", "Mars/X"},
+        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--time-zone", "Mars/X"},
                 Map.of())).hasMessageContaining("--time-zone");
     }
 
@@ -349,7 +349,7 @@ class CsvImportTest {
 
     @Test
     void kafkaSettingsComeFromTheEnvironment() {
-        Properties p = CsvImport.producerProperties("b:9092", Map.of(
+        Properties p = ImportProducer.producerProperties("b:9092", Map.of(
                 "KAFKA_SASL_JAAS_CONFIG", "secret-jaas",
                 "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
                 "KAFKA_HEAP_OPTS", "-Xmx1g",
@@ -367,7 +367,7 @@ class CsvImportTest {
                 .containsEntry("batch.size", "262144")
                 .doesNotContainKey("heap.opts");
         // kafka-clients brings lz4-java; the import must not quietly fall back to no compression.
-        assertThat(CsvImport.lz4Available()).isTrue();
+        assertThat(ImportProducer.lz4Available()).isTrue();
         assertThat(p).containsEntry("compression.type", "lz4");
     }
 

@@ -180,6 +180,20 @@ class HelmChartTest {
     }
 
     @Test
+    void theExchangeTimeZoneReachesTheMigrationAndTheJobAlike() {
+        RenderedChart chart = RenderedChart.render("job: {options: {exchange-time-zone: Asia/Ho_Chi_Minh}}\n");
+        JsonNode container = chart.one("Job").at("/spec/template/spec/containers/0");
+        assertThat(String.join(" ", args(container.path("args")))).contains("migrate ")
+                .endsWith(" --exchange-time-zone Asia/Ho_Chi_Minh");
+        assertThat(String.join(" ", args(chart.one("FlinkDeployment").at("/spec/job/args"))))
+                .contains("--exchange-time-zone Asia/Ho_Chi_Minh");
+        // Unset, both take the same default.
+        RenderedChart defaults = RenderedChart.render("");
+        assertThat(args(defaults.one("Job").at("/spec/template/spec/containers/0/args"))).doesNotContain("--exchange-time-zone");
+        assertThat(args(defaults.one("FlinkDeployment").at("/spec/job/args"))).doesNotContain("--exchange-time-zone");
+    }
+
+    @Test
     void customValuesReachTheFlinkDeployment() {
         RenderedChart chart = RenderedChart.render(CUSTOM);
         JsonNode spec = chart.one("FlinkDeployment").path("spec");
