@@ -29,7 +29,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CsvImportTest {
+/**
+ * The CSV import row by row: timestamps, columns, quoting, bad rows and options, each import sent
+ * to a fresh topic of the real broker and read back ({@link CsvImportIT} covers the command).
+ */
+class CsvImportRowsIT {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @TempDir
