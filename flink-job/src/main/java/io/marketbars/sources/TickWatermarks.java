@@ -1,5 +1,6 @@
 package io.marketbars.sources;
 
+import io.marketbars.common.ClockJumps;
 import io.marketbars.records.Timestamped;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;

@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.common;
 
+import io.marketbars.functions.KeyClock;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.FeedRecord;
 import io.marketbars.records.RejectReason;
@@ -10,11 +11,11 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Whether a record of the index-values or foreign-flow feed may enter its key's state: the same
- * rules as for trades in {@link OrderAndDeduplicate}. Too far ahead of the watermark, beyond the
+ * rules as for trades in {@link io.marketbars.ohlcv.OrderAndDeduplicate}. Too far ahead of the watermark, beyond the
  * allowed lateness (judged against the later of Flink's watermark and the key's own clock), or a
  * refuted clock jump: dead-lettered and counted. One instance per operator.
  */
-final class FeedAdmission implements Serializable {
+public final class FeedAdmission implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final long boundMillis;
@@ -28,7 +29,7 @@ final class FeedAdmission implements Serializable {
     private transient Counter outOfRange;
 
     /** @param what the record in a dead letter's detail: "index value", "snapshot" */
-    FeedAdmission(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
+    public FeedAdmission(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
             String sourceTopic, String what) {
         this.boundMillis = boundMillis;
         this.allowedLatenessMillis = allowedLatenessMillis;
@@ -39,7 +40,7 @@ final class FeedAdmission implements Serializable {
     }
 
     /** Registers {@code <prefix>LateDeadLettered} and {@code <prefix>TimestampOutOfRange}. */
-    void open(MetricGroup metrics, String prefix) {
+    public void open(MetricGroup metrics, String prefix) {
         lateDeadLettered = metrics.counter(prefix + "LateDeadLettered");
         outOfRange = metrics.counter(prefix + "TimestampOutOfRange");
     }
@@ -48,7 +49,7 @@ final class FeedAdmission implements Serializable {
      * Judges {@code r}; when admitted, advances {@code clock} (first removing a suspect that
      * {@code r} refutes from {@code held[0]}, dead-lettered).
      */
-    <T extends FeedRecord> boolean admit(T r, KeyClock clock, T[][] held, long flinkWatermark, Consumer<DeadLetter> deadLetters) {
+    public <T extends FeedRecord> boolean admit(T r, KeyClock clock, T[][] held, long flinkWatermark, Consumer<DeadLetter> deadLetters) {
         long watermark = Math.max(flinkWatermark, clock.watermark(boundMillis));
         long ts = r.tsMillis();
         if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {

@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.basis;
 
+import io.marketbars.common.DeadLetters;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.index;
@@ -7,7 +8,7 @@ import static io.marketbars.testing.TestTicks.ms;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.marketbars.config.FuturesContracts;
+import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.IndexValue;

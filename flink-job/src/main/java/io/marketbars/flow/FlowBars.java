@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.flow;
 
+import io.marketbars.functions.FlowBase;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package io.marketbars.config;
+package io.marketbars.basis;
 
 import java.io.Serializable;
 import java.time.DayOfWeek;

@@ -1,4 +1,4 @@
-package io.marketbars.functions;
+package io.marketbars.ohlcv;
 
 import io.marketbars.records.Tick;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package io.marketbars.functions;
+package io.marketbars.common;
 
 import io.marketbars.records.FeedRecord;
 import java.util.Arrays;
@@ -10,9 +10,9 @@ import java.util.function.BiPredicate;
  * duplicate) or corrects it (the later Kafka offset wins). Arrays rather than lists so Flink
  * serializes the state without Kryo; they hold minutes of one key's records, so copying is cheap.
  */
-final class SortedRecords {
+public final class SortedRecords {
     /** What {@link #insert} did. */
-    enum Outcome {
+    public enum Outcome {
         ADDED,
         DUPLICATE,
         CORRECTED,
@@ -25,7 +25,7 @@ final class SortedRecords {
      * Inserts {@code r} into {@code holder[0]}: a same-instant record with equal payload is a
      * duplicate; otherwise the one with the later (partition, offset) stays.
      */
-    static <T extends FeedRecord> Outcome insert(T[][] holder, T r, BiPredicate<T, T> samePayload) {
+    public static <T extends FeedRecord> Outcome insert(T[][] holder, T r, BiPredicate<T, T> samePayload) {
         T[] a = holder[0];
         int i = a.length;
         while (i > 0 && a[i - 1].tsMicros > r.tsMicros) {
@@ -50,7 +50,7 @@ final class SortedRecords {
     }
 
     /** Removes the record from (partition, offset), if held; returns it or null. */
-    static <T extends FeedRecord> T remove(T[][] holder, int partition, long offset) {
+    public static <T extends FeedRecord> T remove(T[][] holder, int partition, long offset) {
         T[] a = holder[0];
         for (int i = 0; i < a.length; i++) {
             if (a[i].partition == partition && a[i].offset == offset) {
@@ -65,7 +65,7 @@ final class SortedRecords {
     }
 
     /** Index of the last record at or before {@code tsMicros}, or -1. */
-    static int lastAtOrBefore(FeedRecord[] a, long tsMicros) {
+    public static int lastAtOrBefore(FeedRecord[] a, long tsMicros) {
         int lo = 0;
         int hi = a.length - 1;
         int found = -1;

@@ -1,4 +1,4 @@
-package io.marketbars.sources;
+package io.marketbars.common;
 
 /**
  * The rule for event-time jumps, shared by the partition watermarks and the per-symbol clock: a

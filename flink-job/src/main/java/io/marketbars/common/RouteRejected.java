@@ -1,6 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.common;
 
-import io.marketbars.config.FuturesContracts;
+import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
 import java.util.EnumMap;

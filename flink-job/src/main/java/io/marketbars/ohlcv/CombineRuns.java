@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.ohlcv;
 
+import io.marketbars.functions.BarAccumulator;
 import io.marketbars.records.Tick;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;

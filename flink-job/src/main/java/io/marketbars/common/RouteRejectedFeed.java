@@ -1,4 +1,4 @@
-package io.marketbars.functions;
+package io.marketbars.common;
 
 import io.marketbars.records.FeedRecord;
 import io.marketbars.records.RejectReason;

@@ -1,6 +1,11 @@
-package io.marketbars.functions;
+package io.marketbars.basis;
 
-import io.marketbars.config.FuturesContracts;
+import io.marketbars.common.DeadLetters;
+import io.marketbars.common.FeedAdmission;
+import io.marketbars.common.SortedRecords;
+import io.marketbars.functions.BasisKeyState;
+import io.marketbars.functions.KeyClock;
+import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.RejectReason;
@@ -21,7 +26,7 @@ import org.apache.flink.util.Collector;
  * minute, then again whenever a late trade or a late index value changes it.
  *
  * <p>Trades arrive deduplicated, ordered and already judged for lateness by
- * {@link OrderAndDeduplicate}; index values are judged here, against the later of Flink's watermark
+ * {@link io.marketbars.ohlcv.OrderAndDeduplicate}; index values are judged here, against the later of Flink's watermark
  * and the index's own clock, exactly as trades are. A minute is emitted when the watermark (the
  * minimum of both inputs) passes its end, so every index value that is not late has arrived. Each
  * bar is recomputed from everything held ({@link BasisBars#compute}), so the result does not depend

@@ -1,5 +1,10 @@
-package io.marketbars.functions;
+package io.marketbars.flow;
 
+import io.marketbars.common.DeadLetters;
+import io.marketbars.common.FeedAdmission;
+import io.marketbars.common.SortedRecords;
+import io.marketbars.functions.FlowKeyState;
+import io.marketbars.functions.KeyClock;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
 import java.time.LocalDate;

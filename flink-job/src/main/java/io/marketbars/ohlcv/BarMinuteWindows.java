@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.ohlcv;
 
+import io.marketbars.functions.BarAccumulator;
 import java.util.Collection;
 import java.util.Collections;
 import org.apache.flink.api.common.ExecutionConfig;

@@ -1,6 +1,7 @@
-package io.marketbars.functions;
+package io.marketbars.basis;
 
-import io.marketbars.config.FuturesContracts;
+import io.marketbars.common.SortedRecords;
+import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;

@@ -1,9 +1,11 @@
-package io.marketbars.functions;
+package io.marketbars.ohlcv;
 
+import io.marketbars.common.DeadLetters;
+import io.marketbars.functions.TradeKeyState;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
-import io.marketbars.sources.ClockJumps;
+import io.marketbars.common.ClockJumps;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;

@@ -1,4 +1,4 @@
-package io.marketbars.config;
+package io.marketbars.basis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.ohlcv;
 
+import io.marketbars.functions.BarAccumulator;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.ms;

@@ -1,5 +1,6 @@
-package io.marketbars.functions;
+package io.marketbars.common;
 
+import io.marketbars.functions.BarAccumulator;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.FeedRecord;
 import io.marketbars.records.RejectReason;
@@ -37,7 +38,7 @@ public final class DeadLetters {
     }
 
     /**
-     * A partial bar that reached its window after the window was purged. {@link OrderAndDeduplicate}
+     * A partial bar that reached its window after the window was purged. {@link io.marketbars.ohlcv.OrderAndDeduplicate}
      * dead-letters late ticks before this can happen, so this is a safety net: it names the first
      * trade's coordinates, where the original record can be found.
      */
