@@ -1,11 +1,11 @@
 package io.marketbars.basis;
 
 import io.marketbars.common.DeadLetters;
+import io.marketbars.common.EventTimePolicy;
 import io.marketbars.common.FeedAdmission;
+import io.marketbars.common.Minutes;
 import io.marketbars.common.SortedRecords;
 import io.marketbars.functions.BasisKeyState;
-import io.marketbars.functions.KeyClock;
-import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.RejectReason;
@@ -38,9 +38,7 @@ import org.apache.flink.util.Collector;
 public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, BasisBar> {
     private static final long serialVersionUID = 1L;
 
-    private static final long MINUTE = 60_000L;
-
-    private final long allowedLatenessMillis;
+    private final EventTimePolicy policy;
     private final FuturesContracts contracts;
     private final String tradesTopic;
     private final FeedAdmission admission;
@@ -55,13 +53,11 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
     private transient Counter indexLateAccepted;
     private transient Counter tradesTooLate;
 
-    public AsOfBasis(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
-            FuturesContracts contracts, String tradesTopic, String indexTopic) {
-        this.allowedLatenessMillis = allowedLatenessMillis;
+    public AsOfBasis(EventTimePolicy policy, FuturesContracts contracts, String tradesTopic, String indexTopic) {
+        this.policy = policy;
         this.contracts = contracts;
         this.tradesTopic = tradesTopic;
-        this.admission = new FeedAdmission(boundMillis, allowedLatenessMillis, maxAheadMillis, maxClockJumpMillis,
-                indexTopic, "index value");
+        this.admission = new FeedAdmission(policy, indexTopic, "index value");
     }
 
     @Override
@@ -84,7 +80,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         BasisKeyState s = state();
         long watermark = closedThrough(ctx.timerService().currentWatermark(), s);
         long ts = trade.tsMillis();
-        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
+        long cleanup = policy.cleanupTime(ts);
         if (cleanup <= watermark) {
             // Cannot happen: upstream judged the trade against a watermark at least this one.
             // Wired anyway, so nothing could vanish silently.
@@ -94,11 +90,11 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
             return;
         }
         s.addTrade(trade);
-        long bucket = Math.floorDiv(ts, MINUTE) * MINUTE;
-        if (bucket + MINUTE - 1 <= watermark) {
+        long bucket = Minutes.start(ts);
+        if (Minutes.lastMilli(bucket) <= watermark) {
             emit(trade.symbol, ctx.getCurrentKey(), bucket, s, out, true);
         } else {
-            ctx.timerService().registerEventTimeTimer(bucket + MINUTE - 1);
+            ctx.timerService().registerEventTimeTimer(Minutes.lastMilli(bucket));
         }
         ctx.timerService().registerEventTimeTimer(cleanup);
         keyState.update(s);
@@ -108,18 +104,19 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
     public void processElement2(IndexValue v, Context ctx, Collector<BasisBar> out) throws Exception {
         BasisKeyState s = state();
         long flinkWatermark = closedThrough(ctx.timerService().currentWatermark(), s);
-        IndexValue[][] held = {s.index};
-        boolean admitted = admission.admit(v, s.indexClock, held, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
-        s.index = held[0];
-        if (!admitted) {
+        FeedAdmission.Admission<IndexValue> verdict =
+                admission.admit(v, s.indexClock, s.index, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
+        s.index = verdict.held();
+        if (!verdict.admitted()) {
             return; // nothing changed: a dead-lettered record leaves the state as it was
         }
         s.indexRevision++;
         long ts = v.tsMillis();
-        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
-        IndexValue[][] holder = {s.index};
-        SortedRecords.Outcome outcome = SortedRecords.insert(holder, v, (a, b) -> a.value.compareTo(b.value) == 0);
-        s.index = holder[0];
+        long cleanup = policy.cleanupTime(ts);
+        SortedRecords.Inserted<IndexValue> inserted =
+                SortedRecords.insert(s.index, v, (a, b) -> a.value.compareTo(b.value) == 0);
+        s.index = inserted.records();
+        SortedRecords.Outcome outcome = inserted.outcome();
         switch (outcome) {
             case DUPLICATE:
             case SUPERSEDED:
@@ -148,8 +145,8 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         long until = i + 1 < s.index.length ? s.index[i + 1].tsMicros : Long.MAX_VALUE;
         Set<String> minutes = new LinkedHashSet<>();
         for (Tick t : s.trades) {
-            long bucket = Math.floorDiv(t.tsMillis(), MINUTE) * MINUTE;
-            if (t.tsMicros >= v.tsMicros && t.tsMicros < until && bucket + MINUTE - 1 <= watermark
+            long bucket = Minutes.start(t.tsMillis());
+            if (t.tsMicros >= v.tsMicros && t.tsMicros < until && Minutes.lastMilli(bucket) <= watermark
                     && minutes.add(t.symbol + '\u0000' + bucket)) {
                 emit(t.symbol, underlying, bucket, s, out, true);
             }
@@ -163,11 +160,11 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
             return;
         }
         s.closedThrough = Math.max(s.closedThrough, timestamp);
-        if (Math.floorMod(timestamp + 1, MINUTE) == 0) {
-            long bucket = timestamp + 1 - MINUTE;
+        if (Minutes.isLastMilli(timestamp)) {
+            long bucket = Minutes.start(timestamp);
             Set<String> contractsInMinute = new LinkedHashSet<>();
             for (Tick t : s.trades) {
-                if (Math.floorDiv(t.tsMillis(), MINUTE) * MINUTE == bucket && contractsInMinute.add(t.symbol)) {
+                if (Minutes.start(t.tsMillis()) == bucket && contractsInMinute.add(t.symbol)) {
                     emit(t.symbol, ctx.getCurrentKey(), bucket, s, out, false);
                 }
             }
@@ -182,7 +179,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
             // so a timer then forgets them (one per index, while it has no futures trades).
             long endOfDay = java.time.LocalDate.ofEpochDay(contracts.tradingDay(s.index[s.index.length - 1].tsMillis()) + 1L)
                     .atStartOfDay(contracts.zone()).toInstant().toEpochMilli();
-            ctx.timerService().registerEventTimeTimer(endOfDay + allowedLatenessMillis + MINUTE);
+            ctx.timerService().registerEventTimeTimer(endOfDay + policy.allowedLatenessMillis() + Minutes.MILLIS);
         }
         keyState.update(s);
     }
@@ -194,7 +191,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
      */
     private void prune(BasisKeyState s, long watermark) {
         int keep = 0;
-        while (keep < s.trades.length && KeyClock.cleanupTime(s.trades[keep].tsMillis(), allowedLatenessMillis) <= watermark) {
+        while (keep < s.trades.length && policy.cleanupTime(s.trades[keep].tsMillis()) <= watermark) {
             keep++;
         }
         if (keep > 0) {
@@ -202,7 +199,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         }
         // A trade still to come is in a minute whose cleanup time is after the watermark, so it is
         // later than this instant; the last value at or before it is all it can need from before.
-        long oldestTradeMillis = watermark - allowedLatenessMillis - (MINUTE - 1);
+        long oldestTradeMillis = watermark - policy.allowedLatenessMillis() - (Minutes.MILLIS - 1);
         int base = SortedRecords.lastAtOrBefore(s.index, oldestTradeMillis * 1000L);
         if (base > 0) {
             s.index = java.util.Arrays.copyOfRange(s.index, base, s.index.length);

@@ -1,7 +1,7 @@
 package io.marketbars.basis;
 
+import io.marketbars.common.Minutes;
 import io.marketbars.common.SortedRecords;
-import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
@@ -32,7 +32,7 @@ public final class BasisBars {
             IndexValue[] index, FuturesContracts calendar) {
         BasisBar bar = null;
         for (Tick t : trades) {
-            if (!t.symbol.equals(contract) || Math.floorDiv(t.tsMillis(), 60_000L) * 60_000L != bucketStartMillis) {
+            if (!t.symbol.equals(contract) || Minutes.start(t.tsMillis()) != bucketStartMillis) {
                 continue;
             }
             if (bar == null) {

@@ -18,10 +18,10 @@ import org.apache.flink.metrics.MetricGroup;
 public final class FeedAdmission implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    private final long boundMillis;
-    private final long allowedLatenessMillis;
-    private final long maxAheadMillis;
-    private final long maxClockJumpMillis;
+    /** The verdict of {@link #admit}, and the records the key holds afterwards. */
+    public record Admission<T>(boolean admitted, T[] held) {}
+
+    private final EventTimePolicy policy;
     private final String sourceTopic;
     private final String what;
 
@@ -29,12 +29,8 @@ public final class FeedAdmission implements Serializable {
     private transient Counter outOfRange;
 
     /** @param what the record in a dead letter's detail: "index value", "snapshot" */
-    public FeedAdmission(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
-            String sourceTopic, String what) {
-        this.boundMillis = boundMillis;
-        this.allowedLatenessMillis = allowedLatenessMillis;
-        this.maxAheadMillis = maxAheadMillis;
-        this.maxClockJumpMillis = maxClockJumpMillis;
+    public FeedAdmission(EventTimePolicy policy, String sourceTopic, String what) {
+        this.policy = policy;
         this.sourceTopic = sourceTopic;
         this.what = what;
     }
@@ -46,35 +42,37 @@ public final class FeedAdmission implements Serializable {
     }
 
     /**
-     * Judges {@code r}; when admitted, advances {@code clock} (first removing a suspect that
-     * {@code r} refutes from {@code held[0]}, dead-lettered).
+     * Judges {@code r} against the key's records {@code held}; when admitted, advances {@code clock}
+     * (first removing from {@code held} a suspect that {@code r} refutes, dead-lettered).
      */
-    public <T extends FeedRecord> boolean admit(T r, KeyClock clock, T[][] held, long flinkWatermark, Consumer<DeadLetter> deadLetters) {
-        long watermark = Math.max(flinkWatermark, clock.watermark(boundMillis));
+    public <T extends FeedRecord> Admission<T> admit(T r, KeyClock clock, T[] held, long flinkWatermark,
+            Consumer<DeadLetter> deadLetters) {
+        long watermark = Math.max(flinkWatermark, policy.keyWatermark(clock.maxTimestamp));
         long ts = r.tsMillis();
-        if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {
+        if (policy.tooFarAhead(ts, watermark)) {
             outOfRange.inc();
             deadLetters.accept(DeadLetters.ofValid(r, RejectReason.TIMESTAMP_OUT_OF_RANGE,
                     "more than max-ahead-of-watermark ahead of watermark " + watermark, sourceTopic));
-            return false;
+            return new Admission<>(false, held);
         }
-        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
+        long cleanup = policy.cleanupTime(ts);
         if (cleanup <= watermark) {
             lateDeadLettered.inc();
             deadLetters.accept(DeadLetters.ofValid(r, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
                     "minute closed for good at watermark " + cleanup + ", watermark is " + watermark, sourceTopic));
-            return false;
+            return new Admission<>(false, held);
         }
-        if (clock.refutedBy(r, maxClockJumpMillis)) {
-            T bad = SortedRecords.remove(held, clock.suspectPartition, clock.suspectOffset);
-            if (bad != null) {
+        if (clock.refutedBy(r, policy.maxClockJumpMillis())) {
+            SortedRecords.Removed<T> removed = SortedRecords.remove(held, clock.suspectPartition, clock.suspectOffset);
+            held = removed.records();
+            if (removed.removed() != null) {
                 outOfRange.inc();
-                deadLetters.accept(DeadLetters.ofValid(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                deadLetters.accept(DeadLetters.ofValid(removed.removed(), RejectReason.TIMESTAMP_OUT_OF_RANGE,
                         "jumped more than max-clock-jump ahead of its key's clock and the next " + what
                                 + " did not follow", sourceTopic));
             }
         }
-        clock.advance(r, maxClockJumpMillis);
-        return true;
+        clock.advance(r, policy.maxClockJumpMillis());
+        return new Admission<>(true, held);
     }
 }

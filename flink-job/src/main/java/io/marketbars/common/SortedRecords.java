@@ -19,14 +19,21 @@ public final class SortedRecords {
         SUPERSEDED
     }
 
+    /** The result of {@link #insert}: what happened, and the records to keep in state. */
+    public record Inserted<T>(Outcome outcome, T[] records) {}
+
+    /** The result of {@link #remove}: the record taken out (null if none), and the records left. */
+    public record Removed<T>(T removed, T[] records) {}
+
     private SortedRecords() {}
 
     /**
-     * Inserts {@code r} into {@code holder[0]}: a same-instant record with equal payload is a
-     * duplicate; otherwise the one with the later (partition, offset) stays.
+     * Inserts {@code r} into {@code records}: a same-instant record with equal payload is a
+     * duplicate; otherwise the one with the later (partition, offset) stays. A correction replaces
+     * the held record in place.
      */
-    public static <T extends FeedRecord> Outcome insert(T[][] holder, T r, BiPredicate<T, T> samePayload) {
-        T[] a = holder[0];
+    public static <T extends FeedRecord> Inserted<T> insert(T[] records, T r, BiPredicate<T, T> samePayload) {
+        T[] a = records;
         int i = a.length;
         while (i > 0 && a[i - 1].tsMicros > r.tsMicros) {
             i--;
@@ -34,34 +41,32 @@ public final class SortedRecords {
         if (i > 0 && a[i - 1].tsMicros == r.tsMicros) {
             T held = a[i - 1];
             if (samePayload.test(held, r)) {
-                return Outcome.DUPLICATE;
+                return new Inserted<>(Outcome.DUPLICATE, a);
             }
             if (FeedRecord.compareOrder(held, r) > 0) {
-                return Outcome.SUPERSEDED;
+                return new Inserted<>(Outcome.SUPERSEDED, a);
             }
             a[i - 1] = r;
-            return Outcome.CORRECTED;
+            return new Inserted<>(Outcome.CORRECTED, a);
         }
         T[] b = Arrays.copyOf(a, a.length + 1);
         System.arraycopy(a, i, b, i + 1, a.length - i);
         b[i] = r;
-        holder[0] = b;
-        return Outcome.ADDED;
+        return new Inserted<>(Outcome.ADDED, b);
     }
 
-    /** Removes the record from (partition, offset), if held; returns it or null. */
-    public static <T extends FeedRecord> T remove(T[][] holder, int partition, long offset) {
-        T[] a = holder[0];
+    /** Removes the record from (partition, offset), if held. */
+    public static <T extends FeedRecord> Removed<T> remove(T[] records, int partition, long offset) {
+        T[] a = records;
         for (int i = 0; i < a.length; i++) {
             if (a[i].partition == partition && a[i].offset == offset) {
                 T r = a[i];
                 T[] b = Arrays.copyOf(a, a.length - 1);
                 System.arraycopy(a, i + 1, b, i, a.length - i - 1);
-                holder[0] = b;
-                return r;
+                return new Removed<>(r, b);
             }
         }
-        return null;
+        return new Removed<>(null, a);
     }
 
     /** Index of the last record at or before {@code tsMicros}, or -1. */

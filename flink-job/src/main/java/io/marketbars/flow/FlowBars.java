@@ -1,5 +1,6 @@
 package io.marketbars.flow;
 
+import io.marketbars.common.Minutes;
 import io.marketbars.functions.FlowBase;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
@@ -33,8 +34,7 @@ import java.util.List;
  * </ul>
  */
 public final class FlowBars {
-    private static final long MINUTE = 60_000L;
-    private static final BigDecimal MINUTE_MILLIS = BigDecimal.valueOf(MINUTE);
+    private static final BigDecimal MINUTE_MILLIS = BigDecimal.valueOf(Minutes.MILLIS);
 
     private FlowBars() {}
 
@@ -43,7 +43,7 @@ public final class FlowBars {
         List<FlowBar> bars = new ArrayList<>();
         Minute m = null;
         for (FlowSnapshot s : snapshots) {
-            long bucket = Math.floorDiv(s.tsMillis(), MINUTE) * MINUTE;
+            long bucket = Minutes.start(s.tsMillis());
             if (m == null || m.bar.bucketStartMillis != bucket) {
                 if (m != null) {
                     bars.add(m.finish(base));

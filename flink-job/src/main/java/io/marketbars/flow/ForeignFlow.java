@@ -1,10 +1,11 @@
 package io.marketbars.flow;
 
 import io.marketbars.common.DeadLetters;
+import io.marketbars.common.EventTimePolicy;
 import io.marketbars.common.FeedAdmission;
+import io.marketbars.common.Minutes;
 import io.marketbars.common.SortedRecords;
 import io.marketbars.functions.FlowKeyState;
-import io.marketbars.functions.KeyClock;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
 import java.time.LocalDate;
@@ -31,9 +32,7 @@ import org.apache.flink.util.Collector;
 public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, FlowBar> {
     private static final long serialVersionUID = 1L;
 
-    private static final long MINUTE = 60_000L;
-
-    private final long allowedLatenessMillis;
+    private final EventTimePolicy policy;
     private final ZoneId zone;
     private final FeedAdmission admission;
 
@@ -45,12 +44,10 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
     private transient Counter corrections;
     private transient Counter lateAccepted;
 
-    public ForeignFlow(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
-            ZoneId zone, String sourceTopic) {
-        this.allowedLatenessMillis = allowedLatenessMillis;
+    public ForeignFlow(EventTimePolicy policy, ZoneId zone, String sourceTopic) {
+        this.policy = policy;
         this.zone = zone;
-        this.admission = new FeedAdmission(boundMillis, allowedLatenessMillis, maxAheadMillis, maxClockJumpMillis,
-                sourceTopic, "snapshot");
+        this.admission = new FeedAdmission(policy, sourceTopic, "snapshot");
     }
 
     @Override
@@ -74,31 +71,31 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         }
         // Flink does not checkpoint watermarks: after a restore only the state knows what was emitted.
         long flinkWatermark = Math.max(ctx.timerService().currentWatermark(), s.closedThrough);
-        FlowSnapshot[][] held = {s.snapshots};
-        boolean admitted = admission.admit(snap, s.clock, held, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
-        s.snapshots = held[0];
-        if (!admitted) {
+        FeedAdmission.Admission<FlowSnapshot> verdict =
+                admission.admit(snap, s.clock, s.snapshots, flinkWatermark, d -> ctx.output(DeadLetters.TAG, d));
+        s.snapshots = verdict.held();
+        if (!verdict.admitted()) {
             return; // nothing changed: a dead-lettered record leaves the state as it was
         }
         s.snapshotRevision++;
         long ts = snap.tsMillis();
-        long cleanup = KeyClock.cleanupTime(ts, allowedLatenessMillis);
-        FlowSnapshot[][] holder = {s.snapshots};
-        SortedRecords.Outcome outcome = SortedRecords.insert(holder, snap, ForeignFlow::samePayload);
-        s.snapshots = holder[0];
+        long cleanup = policy.cleanupTime(ts);
+        SortedRecords.Inserted<FlowSnapshot> inserted = SortedRecords.insert(s.snapshots, snap, ForeignFlow::samePayload);
+        s.snapshots = inserted.records();
+        SortedRecords.Outcome outcome = inserted.outcome();
         if (outcome == SortedRecords.Outcome.DUPLICATE || outcome == SortedRecords.Outcome.SUPERSEDED) {
             duplicates.inc();
         } else {
             if (outcome == SortedRecords.Outcome.CORRECTED) {
                 corrections.inc();
             }
-            long bucket = Math.floorDiv(ts, MINUTE) * MINUTE;
-            if (bucket + MINUTE - 1 <= flinkWatermark) {
+            long bucket = Minutes.start(ts);
+            if (Minutes.lastMilli(bucket) <= flinkWatermark) {
                 lateAccepted.inc();
                 // Its minute and every later closed one: deltas and day totals run on from it.
                 emit(ctx.getCurrentKey(), s, bucket, flinkWatermark, true, out);
             } else {
-                ctx.timerService().registerEventTimeTimer(bucket + MINUTE - 1);
+                ctx.timerService().registerEventTimeTimer(Minutes.lastMilli(bucket));
             }
             ctx.timerService().registerEventTimeTimer(cleanup);
         }
@@ -112,13 +109,13 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
             return;
         }
         s.closedThrough = Math.max(s.closedThrough, timestamp);
-        if (Math.floorMod(timestamp + 1, MINUTE) == 0) {
-            long bucket = timestamp + 1 - MINUTE;
+        if (Minutes.isLastMilli(timestamp)) {
+            long bucket = Minutes.start(timestamp);
             emit(ctx.getCurrentKey(), s, bucket, timestamp, false, out);
         }
         int pruned = 0;
         while (pruned < s.snapshots.length
-                && KeyClock.cleanupTime(s.snapshots[pruned].tsMillis(), allowedLatenessMillis) <= timestamp) {
+                && policy.cleanupTime(s.snapshots[pruned].tsMillis()) <= timestamp) {
             FlowBars.apply(s.base, s.snapshots[pruned], zone, null);
             pruned++;
         }
@@ -133,7 +130,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
             // The next day starts from zero whatever the base says: once the day is over (plus the
             // lateness), the base carries nothing a future snapshot needs.
             long endOfDay = LocalDate.ofEpochDay(s.base.day).plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
-            long forgetAt = endOfDay + allowedLatenessMillis + MINUTE;
+            long forgetAt = endOfDay + policy.allowedLatenessMillis() + Minutes.MILLIS;
             if (timestamp >= forgetAt) {
                 keyState.clear();
                 return;
@@ -150,7 +147,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
     private void emit(String symbol, FlowKeyState s, long from, long closedThrough, boolean update,
             Collector<FlowBar> out) {
         for (FlowBar bar : FlowBars.fold(symbol, s.base.copy(), s.snapshots, zone)) {
-            if (bar.bucketStartMillis >= from && bar.bucketStartMillis + MINUTE - 1 <= closedThrough) {
+            if (bar.bucketStartMillis >= from && Minutes.lastMilli(bar.bucketStartMillis) <= closedThrough) {
                 bar.snapshotRevision = s.snapshotRevision;
                 if (update) {
                     barUpdates.inc();

@@ -45,11 +45,6 @@ public class TradeKeyState {
 
     public TradeKeyState() {}
 
-    /** The symbol's own watermark: its newest tick minus the out-of-orderness bound. */
-    public long symbolWatermark(long boundMillis) {
-        return maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - boundMillis - 1;
-    }
-
     /** Inserts in order; feeds are mostly in order, so the scan from the end is short. */
     public void addPending(Tick t) {
         if (pendingCount == pending.length) {

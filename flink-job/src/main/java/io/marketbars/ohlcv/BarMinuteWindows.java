@@ -1,5 +1,6 @@
 package io.marketbars.ohlcv;
 
+import io.marketbars.common.Minutes;
 import io.marketbars.functions.BarAccumulator;
 import java.util.Collection;
 import java.util.Collections;
@@ -19,12 +20,11 @@ import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
  */
 public final class BarMinuteWindows extends WindowAssigner<BarAccumulator, TimeWindow> {
     private static final long serialVersionUID = 1L;
-    private static final long MINUTE = 60_000L;
 
     @Override
     public Collection<TimeWindow> assignWindows(BarAccumulator part, long recordTimestamp, WindowAssignerContext context) {
-        long start = Math.floorDiv(Math.floorDiv(part.openTs, 1000L), MINUTE) * MINUTE;
-        return Collections.singletonList(new TimeWindow(start, start + MINUTE));
+        long start = Minutes.start(Math.floorDiv(part.openTs, 1000L));
+        return Collections.singletonList(new TimeWindow(start, start + Minutes.MILLIS));
     }
 
     @Override

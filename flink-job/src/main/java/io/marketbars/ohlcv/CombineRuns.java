@@ -1,5 +1,6 @@
 package io.marketbars.ohlcv;
 
+import io.marketbars.common.Minutes;
 import io.marketbars.functions.BarAccumulator;
 import io.marketbars.records.Tick;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -20,7 +21,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public final class CombineRuns extends AbstractStreamOperator<BarAccumulator>
         implements OneInputStreamOperator<Tick, BarAccumulator>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
-    private static final long MINUTE_MICROS = 60_000_000L;
 
     private transient BarAccumulator run;
     private transient long runMinute;
@@ -29,7 +29,7 @@ public final class CombineRuns extends AbstractStreamOperator<BarAccumulator>
     @Override
     public void processElement(StreamRecord<Tick> element) {
         Tick t = element.getValue();
-        long minute = Math.floorDiv(t.tsMicros, MINUTE_MICROS);
+        long minute = Minutes.ofMicros(t.tsMicros);
         if (run != null && (minute != runMinute || !run.symbol.equals(t.symbol))) {
             emitRun();
         }

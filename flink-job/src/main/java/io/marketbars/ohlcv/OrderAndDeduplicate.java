@@ -1,6 +1,7 @@
 package io.marketbars.ohlcv;
 
 import io.marketbars.common.DeadLetters;
+import io.marketbars.common.EventTimePolicy;
 import io.marketbars.functions.TradeKeyState;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
@@ -36,12 +37,7 @@ import org.apache.flink.util.Collector;
 public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick> {
     private static final long serialVersionUID = 1L;
 
-    private static final long MINUTE = 60_000L;
-
-    private final long boundMillis;
-    private final long allowedLatenessMillis;
-    private final long maxAheadMillis;
-    private final long maxClockJumpMillis;
+    private final EventTimePolicy policy;
     private final long stateRetentionMillis;
     private final String sourceTopic;
 
@@ -53,13 +49,10 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     private transient Counter forgotten;
     private transient volatile long lastWatermark;
 
-    public OrderAndDeduplicate(long boundMillis, long allowedLatenessMillis, long maxAheadMillis, long maxClockJumpMillis,
-            long stateRetentionMillis, String sourceTopic) {
-        this.maxClockJumpMillis = maxClockJumpMillis;
+    /** @param stateRetentionMillis how long a quiet symbol is remembered (its tick-rule price, its clock) */
+    public OrderAndDeduplicate(EventTimePolicy policy, long stateRetentionMillis, String sourceTopic) {
+        this.policy = policy;
         this.stateRetentionMillis = stateRetentionMillis;
-        this.boundMillis = boundMillis;
-        this.allowedLatenessMillis = allowedLatenessMillis;
-        this.maxAheadMillis = maxAheadMillis;
         this.sourceTopic = sourceTopic;
     }
 
@@ -86,15 +79,16 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             s = new TradeKeyState();
         }
         long ts = tick.tsMillis();
-        long watermark = Math.max(Math.max(ctx.timerService().currentWatermark(), s.frontier), s.symbolWatermark(boundMillis));
-        if (watermark != Long.MIN_VALUE && ts - watermark > maxAheadMillis) {
+        long watermark = Math.max(Math.max(ctx.timerService().currentWatermark(), s.frontier),
+                policy.keyWatermark(s.maxTimestamp));
+        if (policy.tooFarAhead(ts, watermark)) {
             outOfRange.inc();
             ctx.output(DeadLetters.TAG, deadLetter(tick, RejectReason.TIMESTAMP_OUT_OF_RANGE,
                     "more than max-ahead-of-watermark ahead of watermark " + watermark));
             return;
         }
         // Flink purges a window when the watermark reaches end - 1 + lateness; match it exactly.
-        long cleanupTime = Math.floorDiv(ts, MINUTE) * MINUTE + MINUTE - 1 + allowedLatenessMillis;
+        long cleanupTime = policy.cleanupTime(ts);
         if (cleanupTime <= watermark) {
             lateDeadLettered.inc();
             ctx.output(DeadLetters.TAG, deadLetter(tick, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
@@ -192,7 +186,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
      */
     private void advanceSymbolClock(TradeKeyState s, Tick tick, Context ctx) {
         long ts = tick.tsMillis();
-        if (ClockJumps.refutes(s.maxTimestamp, s.suspectTs, ts, maxClockJumpMillis)) {
+        if (ClockJumps.refutes(s.maxTimestamp, s.suspectTs, ts, policy.maxClockJumpMillis())) {
             Tick bad = s.removePending(s.suspectPartition, s.suspectOffset);
             if (bad != null) {
                 outOfRange.inc();
@@ -200,8 +194,8 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
                         "jumped more than max-clock-jump ahead of the symbol's clock and the next tick did not follow"));
             }
         }
-        long max = ClockJumps.advance(s.maxTimestamp, s.suspectTs, ts, maxClockJumpMillis);
-        s.suspectTs = ClockJumps.suspectAfter(max, ts, maxClockJumpMillis);
+        long max = ClockJumps.advance(s.maxTimestamp, s.suspectTs, ts, policy.maxClockJumpMillis());
+        s.suspectTs = ClockJumps.suspectAfter(max, ts, policy.maxClockJumpMillis());
         if (s.suspectTs != Long.MIN_VALUE) {
             s.suspectPartition = tick.partition;
             s.suspectOffset = tick.offset;

@@ -5,10 +5,10 @@ import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.index;
 import static io.marketbars.testing.TestTicks.ms;
+import static io.marketbars.testing.TestTicks.policy;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.marketbars.basis.FuturesContracts;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.IndexValue;
@@ -40,7 +40,7 @@ class AsOfBasisTest {
     private void open(ZoneId zone, long lateness) throws Exception {
         FuturesContracts contracts = new FuturesContracts("VN30F*=VN30", "", "", zone);
         harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-                new AsOfBasis(BOUND, lateness, 30L * 24 * 3600 * 1000, 300_000L, contracts, "trades", "index-values"),
+                new AsOfBasis(policy(BOUND, lateness, 300_000L), contracts, "trades", "index-values"),
                 t -> contracts.underlyingOf(t.symbol), v -> v.symbol, Types.STRING);
     }
 
@@ -252,7 +252,7 @@ class AsOfBasisTest {
         // Flink does not checkpoint watermarks: the restored operator starts without one.
         FuturesContracts contracts = new FuturesContracts("VN30F*=VN30", "", "", HCM);
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(
-                new AsOfBasis(BOUND, 300_000L, 30L * 24 * 3600 * 1000, 300_000L, contracts, "trades", "index-values")),
+                new AsOfBasis(policy(BOUND, 300_000L, 300_000L), contracts, "trades", "index-values")),
                 (Tick t) -> contracts.underlyingOf(t.symbol), (IndexValue v) -> v.symbol, Types.STRING);
         harness.setup();
         harness.initializeState(snapshot);

@@ -6,6 +6,7 @@ import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.MINUTE_2;
 import static io.marketbars.testing.TestTicks.flow;
 import static io.marketbars.testing.TestTicks.ms;
+import static io.marketbars.testing.TestTicks.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketbars.records.DeadLetter;
@@ -37,7 +38,7 @@ class ForeignFlowTest {
     }
 
     private static ForeignFlow function(long lateness) {
-        return new ForeignFlow(BOUND, lateness, 30L * 24 * 3600 * 1000, 300_000L, HCM, "foreign-flow");
+        return new ForeignFlow(policy(BOUND, lateness, 300_000L), HCM, "foreign-flow");
     }
 
     /** A fresh harness with five minutes of lateness, optionally restored from a snapshot. */

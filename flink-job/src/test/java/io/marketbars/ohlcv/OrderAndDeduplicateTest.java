@@ -4,6 +4,7 @@ import io.marketbars.common.DeadLetters;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.ms;
+import static io.marketbars.testing.TestTicks.policy;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +32,7 @@ class OrderAndDeduplicateTest {
     @BeforeEach
     void open() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, RETENTION, "trades"), t -> t.symbol, Types.STRING);
+                new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades"), t -> t.symbol, Types.STRING);
     }
 
     @AfterEach
@@ -261,7 +262,7 @@ class OrderAndDeduplicateTest {
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(
-                        new OrderAndDeduplicate(BOUND, LATENESS, 30L * 24 * 3600 * 1000, JUMP, RETENTION, "trades")),
+                        new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades")),
                 t -> t.symbol, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
