@@ -5,6 +5,7 @@ import io.marketbars.records.DeadLetter;
 import io.marketbars.records.FeedRecord;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
+import io.marketbars.records.Timestamped;
 import io.marketbars.sources.TickJson;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -62,6 +63,11 @@ public final class DeadLetters {
     public static DeadLetter ofValidTick(Tick tick, RejectReason reason, String detail, String sourceTopic) {
         return of(reason.name(), detail, sourceTopic, tick.partition, tick.offset, tick.kafkaTimestamp,
                 tick.symbol.getBytes(StandardCharsets.UTF_8), TickJson.write(tick));
+    }
+
+    /** Any record the parser rejected: its original key and bytes, untouched. */
+    public static DeadLetter ofRejected(Timestamped rejected, String sourceTopic) {
+        return rejected instanceof Tick t ? ofRejected(t, sourceTopic) : ofRejected((FeedRecord) rejected, sourceTopic);
     }
 
     /** An index value or foreign-flow snapshot the parser rejected: its original key and bytes. */

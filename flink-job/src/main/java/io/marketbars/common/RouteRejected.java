@@ -1,8 +1,11 @@
 package io.marketbars.common;
 
-import io.marketbars.basis.FuturesContracts;
+import io.marketbars.records.DeadLetter;
+import io.marketbars.records.FeedRecord;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
+import io.marketbars.records.Timestamped;
+import java.io.Serializable;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -12,31 +15,56 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Sends records the parser rejected to the dead-letter output and counts both paths. Valid trades
- * on a rolling futures alias (VN30F1M) leave here under the real contract code of their trading
- * day, so bars, deduplication and the basis all see one symbol per contract.
+ * The first step after every source: records the parser rejected go to the dead-letter output,
+ * valid ones go on, and both paths are counted ({@code <in>}, {@code deadLettered}, and one
+ * counter per reason under {@code deadLetterReason}). One router for every feed; the trades' one
+ * also rewrites each valid record on the way (futures aliases to contract codes).
  */
-public class RouteRejected extends ProcessFunction<Tick, Tick> {
+public final class RouteRejected<T extends Timestamped> extends ProcessFunction<T, T> {
     private static final long serialVersionUID = 1L;
 
+    /** A change applied to every valid record before it leaves the router, counted when it changes one. */
+    public interface Rewrite<T> extends Serializable {
+        /** The counter of records this rewrite changed. */
+        String metricName();
+
+        /** Rewrites {@code record} in place; true when it changed it. */
+        boolean apply(T record);
+    }
+
     private final String sourceTopic;
-    private final FuturesContracts contracts;
-    private transient Counter ticksIn;
-    private transient Counter aliasesResolved;
+    private final String inMetric;
+    private final Rewrite<T> rewrite;
+
+    private transient Counter in;
+    private transient Counter rewritten;
     private transient Counter deadLettered;
     private transient Map<RejectReason, Counter> byReason;
 
-    public RouteRejected(String sourceTopic, FuturesContracts contracts) {
+    private RouteRejected(String sourceTopic, String inMetric, Rewrite<T> rewrite) {
         this.sourceTopic = sourceTopic;
-        this.contracts = contracts;
+        this.inMetric = inMetric;
+        this.rewrite = rewrite;
+    }
+
+    /** The trades' router: valid ticks counted as {@code ticksIn}, each rewritten by {@code rewrite}. */
+    public static RouteRejected<Tick> trades(String sourceTopic, Rewrite<Tick> rewrite) {
+        return new RouteRejected<>(sourceTopic, "ticksIn", rewrite);
+    }
+
+    /** The router of the index-values or foreign-flow feed: valid records counted as {@code recordsIn}. */
+    public static <T extends FeedRecord> RouteRejected<T> feed(String sourceTopic) {
+        return new RouteRejected<>(sourceTopic, "recordsIn", null);
     }
 
     @Override
     public void open(OpenContext openContext) {
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
-        ticksIn = metrics.counter("ticksIn");
+        in = metrics.counter(inMetric);
         deadLettered = metrics.counter("deadLettered");
-        aliasesResolved = metrics.counter("futuresAliasesResolved");
+        if (rewrite != null) {
+            rewritten = metrics.counter(rewrite.metricName());
+        }
         byReason = new EnumMap<>(RejectReason.class);
         MetricGroup reasons = metrics.addGroup("deadLetterReason");
         for (RejectReason r : RejectReason.values()) {
@@ -45,19 +73,18 @@ public class RouteRejected extends ProcessFunction<Tick, Tick> {
     }
 
     @Override
-    public void processElement(Tick tick, Context ctx, Collector<Tick> out) {
-        if (tick.isRejected()) {
+    public void processElement(T record, Context ctx, Collector<T> out) {
+        if (record.isRejected()) {
+            DeadLetter d = DeadLetters.ofRejected(record, sourceTopic);
             deadLettered.inc();
-            byReason.get(RejectReason.valueOf(tick.rejectReason)).inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.ofRejected(tick, sourceTopic));
+            byReason.get(RejectReason.valueOf(d.reason)).inc();
+            ctx.output(DeadLetters.TAG, d);
         } else {
-            ticksIn.inc();
-            String contract = contracts.resolve(tick.symbol, tick.tsMillis());
-            if (!contract.equals(tick.symbol)) {
-                aliasesResolved.inc();
-                tick.symbol = contract;
+            in.inc();
+            if (rewrite != null && rewrite.apply(record)) {
+                rewritten.inc();
             }
-            out.collect(tick);
+            out.collect(record);
         }
     }
 }

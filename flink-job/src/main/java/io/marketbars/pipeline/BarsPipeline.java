@@ -2,10 +2,10 @@ package io.marketbars.pipeline;
 
 import io.marketbars.basis.AsOfBasis;
 import io.marketbars.basis.FuturesContracts;
+import io.marketbars.basis.ResolveFuturesAliases;
 import io.marketbars.common.DeadLetters;
 import io.marketbars.common.EventTimePolicy;
 import io.marketbars.common.RouteRejected;
-import io.marketbars.common.RouteRejectedFeed;
 import io.marketbars.config.JobOptions;
 import io.marketbars.flow.ForeignFlow;
 import io.marketbars.functions.BarAccumulator;
@@ -101,7 +101,8 @@ public final class BarsPipeline {
         EventTimePolicy policy = EventTimePolicy.of(options);
         SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), BarsPipeline.<Tick>watermarks(policy, options), "Kafka trades")
                 .uid(Uids.TRADES_SOURCE)
-                .process(new RouteRejected(options.tradesTopic, options.futures))
+                .process(RouteRejected.trades(options.tradesTopic, new ResolveFuturesAliases(options.futures)))
+                .returns(Tick.class)
                 .uid(Uids.ROUTE_REJECTED)
                 .name("Parse and validate");
 
@@ -173,7 +174,7 @@ public final class BarsPipeline {
             String routeName, EventTimePolicy policy, JobOptions options) {
         return env.fromSource(source, watermarks(policy, options), sourceName)
                 .uid(sourceUid)
-                .process(new RouteRejectedFeed<T>(topic))
+                .process(RouteRejected.<T>feed(topic))
                 .returns(type)
                 .uid(routeUid)
                 .name(routeName);
