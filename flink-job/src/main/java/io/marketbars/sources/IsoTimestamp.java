@@ -1,5 +1,9 @@
 package io.marketbars.sources;
 
+import java.time.LocalDate;
+import java.time.Month;
+import java.time.Year;
+
 /**
  * The ISO-8601 timestamps producers send, read straight from the record's bytes: no String, no
  * DateTimeFormatter, which a record-per-microsecond source thread notices. Anything it is not sure
@@ -29,7 +33,7 @@ final class IsoTimestamp {
         int hour = digits(b, s + 11, 2);
         int minute = digits(b, s + 14, 2);
         int second = digits(b, s + 17, 2);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > monthLength(year, month)
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > Month.of(month).length(Year.isLeap(year))
                 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
             return Long.MIN_VALUE;
         }
@@ -61,7 +65,8 @@ final class IsoTimestamp {
         } else {
             return Long.MIN_VALUE;
         }
-        long epochSecond = epochDay(year, month, day) * 86_400L + hour * 3600 + minute * 60 + second - offsetSeconds;
+        long epochDay = LocalDate.of(year, month, day).toEpochDay();
+        long epochSecond = epochDay * 86_400L + hour * 3600 + minute * 60 + second - offsetSeconds;
         return epochSecond * 1_000_000L + nanos / 1000;
     }
 
@@ -75,35 +80,6 @@ final class IsoTimestamp {
             v = v * 10 + (b[k] - '0');
         }
         return v;
-    }
-
-    private static boolean leap(int year) {
-        return (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
-    }
-
-    private static int monthLength(int year, int month) {
-        switch (month) {
-            case 2:
-                return leap(year) ? 29 : 28;
-            case 4:
-            case 6:
-            case 9:
-            case 11:
-                return 30;
-            default:
-                return 31;
-        }
-    }
-
-    /** LocalDate.toEpochDay for a year in 0..9999, without the LocalDate. */
-    private static long epochDay(int year, int month, int day) {
-        long y = year;
-        long total = 365 * y + (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400;
-        total += (367 * month - 362) / 12 + day - 1;
-        if (month > 2) {
-            total -= leap(year) ? 1 : 2;
-        }
-        return total - 719_528; // days from 0000-01-01 to 1970-01-01
     }
 
     private static boolean digit(byte c) {
