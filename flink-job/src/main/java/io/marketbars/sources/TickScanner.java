@@ -1,5 +1,10 @@
 package io.marketbars.sources;
 
+import static io.marketbars.sources.AsciiValues.ascii;
+import static io.marketbars.sources.AsciiValues.isLongMin;
+import static io.marketbars.sources.AsciiValues.longValue;
+import static io.marketbars.sources.AsciiValues.plainDecimal;
+import static io.marketbars.sources.AsciiValues.plainInteger;
 import static io.marketbars.sources.FieldRules.FieldException;
 import static io.marketbars.sources.FieldRules.bounded;
 import static io.marketbars.sources.FieldRules.decimalText;
@@ -7,7 +12,6 @@ import static io.marketbars.sources.FieldRules.isoText;
 import static io.marketbars.sources.FieldRules.millisToMicros;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The fast front end of {@link TickParser}: a byte-level scanner for the shapes producers actually
@@ -406,88 +410,5 @@ final class TickScanner {
             }
         }
         return candidate;
-    }
-
-    // --- Values.
-
-    /** Bytes the scanner has checked to be ASCII: ISO-8859-1 decoding is a plain copy. */
-    private static String ascii(byte[] b, int start, int end) {
-        return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * A long integer token of the strict grammar as a long; Long.MIN_VALUE when it does not fit (or
-     * is exactly Long.MIN_VALUE: callers tell the two apart with {@link #isLongMin}).
-     */
-    private static long longValue(byte[] b, int start, int end) {
-        try {
-            return Long.parseLong(ascii(b, start, end));
-        } catch (NumberFormatException e) {
-            return Long.MIN_VALUE;
-        }
-    }
-
-    private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
-
-    private static boolean isLongMin(byte[] b, int start, int end) {
-        if (end - start != LONG_MIN.length) {
-            return false;
-        }
-        for (int k = 0; k < LONG_MIN.length; k++) {
-            if (b[start + k] != LONG_MIN[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** -?[0-9]{1,18} exactly (what Long.parseLong reads the same way), else Long.MIN_VALUE. */
-    private static long plainInteger(byte[] b, int start, int end) {
-        int i = start < end && b[start] == '-' ? start + 1 : start;
-        if (i == end || end - i > 18) {
-            return Long.MIN_VALUE;
-        }
-        long v = 0;
-        for (int k = i; k < end; k++) {
-            if (!digit(b[k])) {
-                return Long.MIN_VALUE;
-            }
-            v = v * 10 + (b[k] - '0');
-        }
-        return i > start ? -v : v;
-    }
-
-    /**
-     * -?[0-9]+(\.[0-9]+)? with at most 18 digits, as the BigDecimal that {@code new BigDecimal(text)}
-     * gives (same unscaled value, same scale), without parsing text; null for any other shape.
-     */
-    private static BigDecimal plainDecimal(byte[] b, int start, int end) {
-        int i = start < end && b[start] == '-' ? start + 1 : start;
-        long unscaled = 0;
-        int digits = 0;
-        int scale = 0;
-        boolean point = false;
-        for (; i < end; i++) {
-            byte c = b[i];
-            if (digit(c)) {
-                unscaled = unscaled * 10 + (c - '0');
-                digits++;
-                if (point) {
-                    scale++;
-                }
-            } else if (c == '.' && !point && digits > 0 && i + 1 < end) {
-                point = true;
-            } else {
-                return null;
-            }
-        }
-        if (digits == 0 || digits > 18) {
-            return null;
-        }
-        return BigDecimal.valueOf(b[start] == '-' ? -unscaled : unscaled, scale);
     }
 }
