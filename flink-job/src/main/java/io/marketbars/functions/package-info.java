@@ -3,7 +3,8 @@
  * io.marketbars.functions.TradeKeyState} (trades), {@link io.marketbars.functions.BarAccumulator}
  * (the OHLCV window, and the partial bars before it), {@link io.marketbars.functions.BasisKeyState}
  * (basis), {@link io.marketbars.functions.FlowKeyState} and {@link io.marketbars.functions.FlowBase}
- * (foreign flow), and {@link io.marketbars.functions.KeyClock} inside the last two.
+ * (foreign flow), and {@link io.marketbars.functions.KeyClock}, the clock inside BasisKeyState and
+ * FlowKeyState.
  *
  * <p>They stay in this package, named for the flat package they came from, because their fully
  * qualified names are part of the savepoint format: Flink's POJO serializer writes each POJO's
