@@ -144,7 +144,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             }
             s.lastPrice = t.price;
             t.side = side;
-            // The record carries this timer's timestamp; TickMinuteWindows reads the tick's own.
+            // The record carries this timer's timestamp; BarMinuteWindows reads the trade's own.
             out.collect(t);
         }
         if (n > 0) {
