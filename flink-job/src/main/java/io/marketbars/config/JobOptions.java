@@ -1,5 +1,6 @@
 package io.marketbars.config;
 
+import io.marketbars.basis.FuturesContracts;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;

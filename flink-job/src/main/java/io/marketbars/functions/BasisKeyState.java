@@ -4,7 +4,7 @@ import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
 
 /**
- * What {@link AsOfBasis} keeps per underlying index: the index's clock, its values and the futures
+ * What {@link io.marketbars.basis.AsOfBasis} keeps per underlying index: the index's clock, its values and the futures
  * trades on it, each for as long as a late record may still change a bar (the allowed lateness
  * past the minute), plus the last index value before that as the as-of base.
  */
@@ -25,7 +25,7 @@ public class BasisKeyState {
 
     public BasisKeyState() {}
 
-    void addTrade(Tick t) {
+    public void addTrade(Tick t) {
         int i = trades.length;
         while (i > 0 && Tick.compareOrder(trades[i - 1], t) > 0) {
             i--;

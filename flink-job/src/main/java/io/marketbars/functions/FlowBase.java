@@ -4,8 +4,8 @@ import java.math.BigDecimal;
 
 /**
  * Where the fold of one symbol's foreign-flow snapshots stands after some of them: the trading
- * day, the counters the next delta is measured from, and the day's totals. {@link FlowBars} moves
- * it forward one snapshot at a time; {@link ForeignFlow} keeps it in state for the snapshots it no
+ * day, the counters the next delta is measured from, and the day's totals. {@link io.marketbars.flow.FlowBars} moves
+ * it forward one snapshot at a time; {@link io.marketbars.flow.ForeignFlow} keeps it in state for the snapshots it no
  * longer holds.
  */
 public class FlowBase {
@@ -30,7 +30,7 @@ public class FlowBase {
 
     public FlowBase() {}
 
-    FlowBase copy() {
+    public FlowBase copy() {
         FlowBase c = new FlowBase();
         c.day = day;
         c.lastBuy = lastBuy;
@@ -46,7 +46,7 @@ public class FlowBase {
     }
 
     /** A new trading day: the feed's counters restart from zero, and so do the totals. */
-    void startDay(int newDay) {
+    public void startDay(int newDay) {
         day = newDay;
         lastBuy = BigDecimal.ZERO;
         lastSell = BigDecimal.ZERO;

@@ -3,7 +3,7 @@ package io.marketbars.functions;
 import io.marketbars.records.FlowSnapshot;
 
 /**
- * What {@link ForeignFlow} keeps per symbol: its clock, the snapshots whose minute may still
+ * What {@link io.marketbars.flow.ForeignFlow} keeps per symbol: its clock, the snapshots whose minute may still
  * change (time order, one per instant), and the fold of every snapshot before them.
  */
 public class FlowKeyState {

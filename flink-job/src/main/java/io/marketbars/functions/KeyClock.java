@@ -1,7 +1,7 @@
 package io.marketbars.functions;
 
 import io.marketbars.records.FeedRecord;
-import io.marketbars.sources.ClockJumps;
+import io.marketbars.common.ClockJumps;
 
 /**
  * The event-time clock of one index or symbol of a non-trade feed: its newest trusted timestamp
@@ -17,11 +17,6 @@ public class KeyClock {
 
     public KeyClock() {}
 
-    /** The key's own watermark: newest trusted timestamp minus the out-of-orderness bound. */
-    public long watermark(long boundMillis) {
-        return maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - boundMillis - 1;
-    }
-
     /** Whether {@code r} shows the pending suspect to be a bad clock (it is back near the old clock). */
     public boolean refutedBy(FeedRecord r, long maxJumpMillis) {
         return ClockJumps.refutes(maxTimestamp, suspectTs, r.tsMillis(), maxJumpMillis);
@@ -36,10 +31,5 @@ public class KeyClock {
             suspectOffset = r.offset;
         }
         maxTimestamp = max;
-    }
-
-    /** The end of the watermark-driven life of the minute holding {@code tsMillis}, as Flink windows purge. */
-    public static long cleanupTime(long tsMillis, long allowedLatenessMillis) {
-        return Math.floorDiv(tsMillis, 60_000L) * 60_000L + 59_999L + allowedLatenessMillis;
     }
 }

@@ -5,7 +5,7 @@ import java.math.BigDecimal;
 import java.util.Arrays;
 
 /**
- * What {@link OrderAndDeduplicate} remembers per symbol, in one state value so each tick costs one
+ * What {@link io.marketbars.ohlcv.OrderAndDeduplicate} remembers per symbol, in one state value so each tick costs one
  * state access: the ticks waiting for the watermark, the sequence numbers seen within the
  * lateness horizon (sorted primitive arrays: a few bytes per tick rather than a boxed map entry),
  * the last in-order price for the tick rule, its newest event time, and the highest watermark it
@@ -17,7 +17,7 @@ import java.util.Arrays;
  */
 public class TradeKeyState {
     public long frontier = Long.MIN_VALUE;
-    /** Newest trusted event time (ms) of this symbol; see {@link io.marketbars.sources.ClockJumps}. */
+    /** Newest trusted event time (ms) of this symbol; see {@link io.marketbars.common.ClockJumps}. */
     public long maxTimestamp = Long.MIN_VALUE;
     /** A tick that jumped ahead and is not confirmed yet (its ts, partition, offset), or MIN_VALUE. */
     public long suspectTs = Long.MIN_VALUE;
@@ -45,13 +45,8 @@ public class TradeKeyState {
 
     public TradeKeyState() {}
 
-    /** The symbol's own watermark: its newest tick minus the out-of-orderness bound. */
-    long symbolWatermark(long boundMillis) {
-        return maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - boundMillis - 1;
-    }
-
     /** Inserts in order; feeds are mostly in order, so the scan from the end is short. */
-    void addPending(Tick t) {
+    public void addPending(Tick t) {
         if (pendingCount == pending.length) {
             pending = Arrays.copyOf(pending, Math.max(4, pendingCount * 2));
         }
@@ -65,7 +60,7 @@ public class TradeKeyState {
     }
 
     /** How many pending ticks, from the front, the watermark has passed. */
-    int releasable(long watermark) {
+    public int releasable(long watermark) {
         int n = 0;
         while (n < pendingCount && pending[n].tsMillis() <= watermark) {
             n++;
@@ -74,7 +69,7 @@ public class TradeKeyState {
     }
 
     /** Takes the pending tick at (partition, offset) out; null if it was already released. */
-    Tick removePending(int partition, long offset) {
+    public Tick removePending(int partition, long offset) {
         for (int i = 0; i < pendingCount; i++) {
             Tick t = pending[i];
             if (t.partition == partition && t.offset == offset) {
@@ -86,7 +81,7 @@ public class TradeKeyState {
         return null;
     }
 
-    void dropPending(int n) {
+    public void dropPending(int n) {
         System.arraycopy(pending, n, pending, 0, pendingCount - n);
         Arrays.fill(pending, pendingCount - n, pendingCount, null);
         pendingCount -= n;
@@ -96,7 +91,7 @@ public class TradeKeyState {
     }
 
     /** Records {@code seq}; returns false if it was already there. */
-    boolean markSeen(long seq, long expiry) {
+    public boolean markSeen(long seq, long expiry) {
         int i = Arrays.binarySearch(seenSeq, 0, seenCount, seq);
         if (i >= 0) {
             return false;
@@ -116,7 +111,7 @@ public class TradeKeyState {
     }
 
     /** Forgets every seq whose bar can no longer change at {@code watermark}. */
-    void expireSeen(long watermark) {
+    public void expireSeen(long watermark) {
         int w = 0;
         for (int r = 0; r < seenCount; r++) {
             if (seenExpiry[r] > watermark) {

@@ -1,31 +1,34 @@
 package io.marketbars.pipeline;
 
-import io.marketbars.config.FuturesContracts;
+import io.marketbars.basis.AsOfBasis;
+import io.marketbars.basis.FuturesContracts;
+import io.marketbars.basis.ResolveFuturesAliases;
+import io.marketbars.common.DeadLetters;
+import io.marketbars.common.EventTimePolicy;
+import io.marketbars.common.RouteRejected;
 import io.marketbars.config.JobOptions;
-import io.marketbars.functions.AsOfBasis;
-import io.marketbars.functions.ForeignFlow;
-import io.marketbars.functions.RouteRejectedFeed;
+import io.marketbars.flow.ForeignFlow;
+import io.marketbars.functions.BarAccumulator;
+import io.marketbars.ohlcv.BarAggregate;
+import io.marketbars.ohlcv.BarMinuteWindows;
+import io.marketbars.ohlcv.BarWindowFunction;
+import io.marketbars.ohlcv.CombineRuns;
+import io.marketbars.ohlcv.OrderAndDeduplicate;
+import io.marketbars.records.Bar;
 import io.marketbars.records.BasisBar;
+import io.marketbars.records.DeadLetter;
 import io.marketbars.records.FeedRecord;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
-import io.marketbars.functions.BarAggregate;
-import io.marketbars.functions.BarWindowFunction;
-import io.marketbars.functions.DeadLetters;
-import io.marketbars.functions.OrderAndDeduplicate;
-import io.marketbars.functions.RouteRejected;
-import io.marketbars.functions.BarAccumulator;
-import io.marketbars.functions.BarMinuteWindows;
-import io.marketbars.functions.CombineRuns;
-import io.marketbars.records.Bar;
-import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
+import io.marketbars.records.Timestamped;
 import io.marketbars.sources.TickWatermarks;
+import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -33,7 +36,6 @@ import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.OutputTag;
-import java.time.Duration;
 
 /**
  * The job's data flow, top to bottom, in one place. {@code main} and the tests both call
@@ -96,18 +98,18 @@ public final class BarsPipeline {
     private BarsPipeline() {}
 
     public static void define(StreamExecutionEnvironment env, Sources sources, Sinks sinks, JobOptions options) {
-        SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), BarsPipeline.<Tick>watermarks(options), "Kafka trades")
+        EventTimePolicy policy = EventTimePolicy.of(options);
+        SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), BarsPipeline.<Tick>watermarks(policy, options), "Kafka trades")
                 .uid(Uids.TRADES_SOURCE)
-                .process(new RouteRejected(options.tradesTopic, options.futures))
+                .process(RouteRejected.trades(options.tradesTopic, new ResolveFuturesAliases(options.futures)))
+                .returns(Tick.class)
                 .uid(Uids.ROUTE_REJECTED)
                 .name("Parse and validate");
 
         KeySelector<Tick, String> bySymbol = new BySymbol();
         SingleOutputStreamOperator<Tick> ordered = ticks
                 .keyBy(bySymbol)
-                .process(new OrderAndDeduplicate(options.outOfOrderness.toMillis(),
-                        options.allowedLateness.toMillis(), options.maxAheadOfWatermark.toMillis(),
-                        options.maxClockJump.toMillis(), options.symbolStateRetention.toMillis(), options.tradesTopic))
+                .process(new OrderAndDeduplicate(policy, options.symbolStateRetention.toMillis(), options.tradesTopic))
                 .uid(Uids.ORDER_AND_DEDUPLICATE)
                 .name("Deduplicate and order");
 
@@ -117,7 +119,7 @@ public final class BarsPipeline {
 
         // Still partitioned by symbol: reinterpret instead of a second network shuffle.
         SingleOutputStreamOperator<Bar> bars =
-                ohlcvBars(DataStreamUtils.reinterpretAsKeyedStream(parts, new PartSymbol()), options.allowedLateness);
+                ohlcvBars(DataStreamUtils.reinterpretAsKeyedStream(parts, new PartSymbol()), policy.allowedLateness());
 
         sinks.bars(bars);
 
@@ -135,16 +137,14 @@ public final class BarsPipeline {
         if (indexSource != null) {
             SingleOutputStreamOperator<IndexValue> index = parsedFeed(env, indexSource, IndexValue.class,
                     options.indexTopic, "Kafka index values", Uids.INDEX_SOURCE, Uids.ROUTE_REJECTED_INDEX,
-                    "Parse and validate index values", options);
+                    "Parse and validate index values", policy, options);
             SingleOutputStreamOperator<BasisBar> basis = ordered
                     .filter(new IsFutures(options.futures))
                     .uid(Uids.FUTURES_TRADES)
                     .name("Futures trades")
                     .keyBy(new UnderlyingIndex(options.futures))
                     .connect(index.keyBy(new FeedSymbol<IndexValue>()))
-                    .process(new AsOfBasis(options.outOfOrderness.toMillis(), options.allowedLateness.toMillis(),
-                            options.maxAheadOfWatermark.toMillis(), options.maxClockJump.toMillis(), options.futures,
-                            options.tradesTopic, options.indexTopic))
+                    .process(new AsOfBasis(policy, options.futures, options.tradesTopic, options.indexTopic))
                     .uid(Uids.BASIS)
                     .name("Basis 1m (as-of join)");
             sinks.basisBars(basis);
@@ -155,12 +155,10 @@ public final class BarsPipeline {
         if (flowSource != null) {
             SingleOutputStreamOperator<FlowSnapshot> snapshots = parsedFeed(env, flowSource, FlowSnapshot.class,
                     options.foreignFlowTopic, "Kafka foreign flow", Uids.FLOW_SOURCE, Uids.ROUTE_REJECTED_FLOW,
-                    "Parse and validate foreign flow", options);
+                    "Parse and validate foreign flow", policy, options);
             SingleOutputStreamOperator<FlowBar> flow = snapshots
                     .keyBy(new FeedSymbol<FlowSnapshot>())
-                    .process(new ForeignFlow(options.outOfOrderness.toMillis(), options.allowedLateness.toMillis(),
-                            options.maxAheadOfWatermark.toMillis(), options.maxClockJump.toMillis(),
-                            options.exchangeTimeZone, options.foreignFlowTopic))
+                    .process(new ForeignFlow(policy, options.exchangeTimeZone, options.foreignFlowTopic))
                     .uid(Uids.FOREIGN_FLOW)
                     .name("Foreign flow 1m");
             sinks.flowBars(flow);
@@ -173,18 +171,17 @@ public final class BarsPipeline {
     /** A feed's Kafka source with per-partition watermarks, its rejected records routed to the dead letters. */
     private static <T extends FeedRecord> SingleOutputStreamOperator<T> parsedFeed(StreamExecutionEnvironment env,
             Source<T, ?, ?> source, Class<T> type, String topic, String sourceName, String sourceUid, String routeUid,
-            String routeName, JobOptions options) {
-        return env.fromSource(source, watermarks(options), sourceName)
+            String routeName, EventTimePolicy policy, JobOptions options) {
+        return env.fromSource(source, watermarks(policy, options), sourceName)
                 .uid(sourceUid)
-                .process(new RouteRejectedFeed<T>(topic))
+                .process(RouteRejected.<T>feed(topic))
                 .returns(type)
                 .uid(routeUid)
                 .name(routeName);
     }
 
-    private static <T extends io.marketbars.records.Timestamped> WatermarkStrategy<T> watermarks(JobOptions options) {
-        return TickWatermarks.<T>strategy(options.outOfOrderness, options.maxClockJump, options.idleTimeout,
-                options.mode == JobOptions.Mode.LIVE);
+    private static <T extends Timestamped> WatermarkStrategy<T> watermarks(EventTimePolicy policy, JobOptions options) {
+        return TickWatermarks.<T>strategy(policy, options.mode == JobOptions.Mode.LIVE);
     }
 
     /** The 1-minute OHLCV window; its late ticks go to {@link #LATE_FOR_WINDOW}. */

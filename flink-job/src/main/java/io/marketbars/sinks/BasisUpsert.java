@@ -6,10 +6,7 @@ import static io.marketbars.sinks.JdbcUpserts.millis;
 
 import io.marketbars.config.JobOptions;
 import io.marketbars.records.BasisBar;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.Types;
-import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
  * The {@code basis_1m} upsert, guarded like {@link BarUpsert} so an older version never overwrites
@@ -29,69 +26,48 @@ import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 public final class BasisUpsert {
     public static final String TABLE = "basis_1m";
 
-    static final String SQL = "INSERT INTO " + TABLE
-            + " (contract, bucket, underlying, basis_open, basis_high, basis_low, basis_close, futures_close,"
-            + " index_close, index_close_at, basis_close_bps, joined_count, unjoined_count, first_trade_at, last_trade_at,"
-            + " index_revision, revision_epoch)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (contract, bucket) DO UPDATE SET"
-            + " underlying = EXCLUDED.underlying, basis_open = EXCLUDED.basis_open, basis_high = EXCLUDED.basis_high,"
-            + " basis_low = EXCLUDED.basis_low, basis_close = EXCLUDED.basis_close,"
-            + " futures_close = EXCLUDED.futures_close, index_close = EXCLUDED.index_close,"
-            + " index_close_at = EXCLUDED.index_close_at, basis_close_bps = EXCLUDED.basis_close_bps,"
-            + " joined_count = EXCLUDED.joined_count, unjoined_count = EXCLUDED.unjoined_count,"
-            + " first_trade_at = EXCLUDED.first_trade_at, last_trade_at = EXCLUDED.last_trade_at,"
-            + " index_revision = EXCLUDED.index_revision, revision_epoch = EXCLUDED.revision_epoch"
-            + " WHERE (" + TABLE + ".revision_epoch, " + TABLE + ".joined_count + " + TABLE + ".unjoined_count, "
-            + TABLE + ".index_revision)"
-            + " <= (EXCLUDED.revision_epoch, EXCLUDED.joined_count + EXCLUDED.unjoined_count, EXCLUDED.index_revision)";
+    static final Upsert<BasisBar> UPSERT = Upsert.<BasisBar>into(TABLE)
+            .key("contract", (ps, i, b) -> ps.setString(i, b.contract))
+            .key("bucket", (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
+            .value("underlying", (ps, i, b) -> ps.setString(i, b.underlying))
+            .value("basis_open", (ps, i, b) -> decimal(ps, i, b.basisOpen))
+            .value("basis_high", (ps, i, b) -> decimal(ps, i, b.basisHigh))
+            .value("basis_low", (ps, i, b) -> decimal(ps, i, b.basisLow))
+            .value("basis_close", (ps, i, b) -> decimal(ps, i, b.basisClose))
+            .value("futures_close", (ps, i, b) -> decimal(ps, i, b.futuresClose))
+            .value("index_close", (ps, i, b) -> decimal(ps, i, b.indexClose))
+            .value("index_close_at", (ps, i, b) -> {
+                if (b.indexClose == null) {
+                    ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
+                } else {
+                    ps.setObject(i, micros(b.indexCloseMicros));
+                }
+            })
+            .value("basis_close_bps", (ps, i, b) -> decimal(ps, i, b.basisCloseBps))
+            .value("joined_count", (ps, i, b) -> ps.setLong(i, b.joinedCount))
+            .value("unjoined_count", (ps, i, b) -> ps.setLong(i, b.unjoinedCount))
+            .value("first_trade_at", (ps, i, b) -> ps.setObject(i, micros(b.firstTradeMicros)))
+            .value("last_trade_at", (ps, i, b) -> ps.setObject(i, micros(b.lastTradeMicros)))
+            .value("index_revision", (ps, i, b) -> ps.setLong(i, b.indexRevision))
+            .guardedBy("joined_count + unjoined_count", "index_revision");
 
-    /** Parameters 1 and 2, (contract, bucket), identify a row. */
-    static final int KEY_PARAMETERS = 2;
+    static final String SQL = UPSERT.sql();
+
+    /** Parameters 1 and 2, (contract, bucket), identify a row: versions in one batch collapse on them. */
+    static final int KEY_PARAMETERS = UPSERT.keyParameters();
 
     private BasisUpsert() {}
 
     public static MeteredJdbcSink<BasisBar> sink(JobOptions options) {
-        return JdbcUpserts.sink(options, new Statement(options.revisionEpoch), KEY_PARAMETERS);
+        return UPSERT.sink(options);
     }
 
-    static final class Statement implements JdbcQueryStatement<BasisBar> {
+    /** Binds one row at the given revision epoch. */
+    static final class Statement extends Upsert.Statement<BasisBar> {
         private static final long serialVersionUID = 1L;
 
-        private final int revisionEpoch;
-
         Statement(int revisionEpoch) {
-            this.revisionEpoch = revisionEpoch;
-        }
-
-        @Override
-        public String query() {
-            return SQL;
-        }
-
-        @Override
-        public void statement(PreparedStatement ps, BasisBar b) throws SQLException {
-            ps.setString(1, b.contract);
-            ps.setObject(2, millis(b.bucketStartMillis));
-            ps.setString(3, b.underlying);
-            decimal(ps, 4, b.basisOpen);
-            decimal(ps, 5, b.basisHigh);
-            decimal(ps, 6, b.basisLow);
-            decimal(ps, 7, b.basisClose);
-            decimal(ps, 8, b.futuresClose);
-            decimal(ps, 9, b.indexClose);
-            if (b.indexClose == null) {
-                ps.setNull(10, Types.TIMESTAMP_WITH_TIMEZONE);
-            } else {
-                ps.setObject(10, micros(b.indexCloseMicros));
-            }
-            decimal(ps, 11, b.basisCloseBps);
-            ps.setLong(12, b.joinedCount);
-            ps.setLong(13, b.unjoinedCount);
-            ps.setObject(14, micros(b.firstTradeMicros));
-            ps.setObject(15, micros(b.lastTradeMicros));
-            ps.setLong(16, b.indexRevision);
-            ps.setInt(17, revisionEpoch);
+            super(UPSERT, revisionEpoch);
         }
     }
 }

@@ -6,10 +6,7 @@ import static io.marketbars.sinks.JdbcUpserts.millis;
 
 import io.marketbars.config.JobOptions;
 import io.marketbars.records.FlowBar;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.LocalDate;
-import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
  * The {@code foreign_flow_1m} upsert, guarded like {@link BarUpsert}. No column of the bar is
@@ -24,72 +21,47 @@ import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 public final class FlowUpsert {
     public static final String TABLE = "foreign_flow_1m";
 
-    static final String SQL = "INSERT INTO " + TABLE
-            + " (symbol, bucket, trading_day, buy_qty, sell_qty, net_qty, buy_value, sell_value, net_value,"
-            + " day_buy_qty, day_sell_qty, day_buy_value, day_sell_value, buy_qty_per_min, sell_qty_per_min,"
-            + " net_qty_per_min, rated_span_ms, snapshot_count, reset_count, last_snapshot_at, snapshot_revision,"
-            + " revision_epoch)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (symbol, bucket) DO UPDATE SET"
-            + " trading_day = EXCLUDED.trading_day, buy_qty = EXCLUDED.buy_qty, sell_qty = EXCLUDED.sell_qty,"
-            + " net_qty = EXCLUDED.net_qty, buy_value = EXCLUDED.buy_value, sell_value = EXCLUDED.sell_value,"
-            + " net_value = EXCLUDED.net_value, day_buy_qty = EXCLUDED.day_buy_qty,"
-            + " day_sell_qty = EXCLUDED.day_sell_qty, day_buy_value = EXCLUDED.day_buy_value,"
-            + " day_sell_value = EXCLUDED.day_sell_value, buy_qty_per_min = EXCLUDED.buy_qty_per_min,"
-            + " sell_qty_per_min = EXCLUDED.sell_qty_per_min, net_qty_per_min = EXCLUDED.net_qty_per_min,"
-            + " rated_span_ms = EXCLUDED.rated_span_ms, snapshot_count = EXCLUDED.snapshot_count,"
-            + " reset_count = EXCLUDED.reset_count, last_snapshot_at = EXCLUDED.last_snapshot_at,"
-            + " snapshot_revision = EXCLUDED.snapshot_revision, revision_epoch = EXCLUDED.revision_epoch"
-            + " WHERE (" + TABLE + ".revision_epoch, " + TABLE + ".snapshot_revision)"
-            + " <= (EXCLUDED.revision_epoch, EXCLUDED.snapshot_revision)";
+    static final Upsert<FlowBar> UPSERT = Upsert.<FlowBar>into(TABLE)
+            .key("symbol", (ps, i, b) -> ps.setString(i, b.symbol))
+            .key("bucket", (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
+            .value("trading_day", (ps, i, b) -> ps.setObject(i, LocalDate.ofEpochDay(b.tradingDay)))
+            .value("buy_qty", (ps, i, b) -> decimal(ps, i, b.buyQty))
+            .value("sell_qty", (ps, i, b) -> decimal(ps, i, b.sellQty))
+            .value("net_qty", (ps, i, b) -> decimal(ps, i, b.netQty))
+            .value("buy_value", (ps, i, b) -> decimal(ps, i, b.buyValue))
+            .value("sell_value", (ps, i, b) -> decimal(ps, i, b.sellValue))
+            .value("net_value", (ps, i, b) -> decimal(ps, i, b.netValue))
+            .value("day_buy_qty", (ps, i, b) -> decimal(ps, i, b.dayBuyQty))
+            .value("day_sell_qty", (ps, i, b) -> decimal(ps, i, b.daySellQty))
+            .value("day_buy_value", (ps, i, b) -> decimal(ps, i, b.dayBuyValue))
+            .value("day_sell_value", (ps, i, b) -> decimal(ps, i, b.daySellValue))
+            .value("buy_qty_per_min", (ps, i, b) -> decimal(ps, i, b.buyQtyPerMin))
+            .value("sell_qty_per_min", (ps, i, b) -> decimal(ps, i, b.sellQtyPerMin))
+            .value("net_qty_per_min", (ps, i, b) -> decimal(ps, i, b.netQtyPerMin))
+            .value("rated_span_ms", (ps, i, b) -> ps.setLong(i, b.ratedSpanMillis))
+            .value("snapshot_count", (ps, i, b) -> ps.setInt(i, b.snapshotCount))
+            .value("reset_count", (ps, i, b) -> ps.setInt(i, b.resetCount))
+            .value("last_snapshot_at", (ps, i, b) -> ps.setObject(i, micros(b.lastSnapshotMicros)))
+            .value("snapshot_revision", (ps, i, b) -> ps.setLong(i, b.snapshotRevision))
+            .guardedBy("snapshot_revision");
 
-    /** Parameters 1 and 2, (symbol, bucket), identify a row. */
-    static final int KEY_PARAMETERS = 2;
+    static final String SQL = UPSERT.sql();
+
+    /** Parameters 1 and 2, (symbol, bucket), identify a row: versions in one batch collapse on them. */
+    static final int KEY_PARAMETERS = UPSERT.keyParameters();
 
     private FlowUpsert() {}
 
     public static MeteredJdbcSink<FlowBar> sink(JobOptions options) {
-        return JdbcUpserts.sink(options, new Statement(options.revisionEpoch), KEY_PARAMETERS);
+        return UPSERT.sink(options);
     }
 
-    static final class Statement implements JdbcQueryStatement<FlowBar> {
+    /** Binds one row at the given revision epoch. */
+    static final class Statement extends Upsert.Statement<FlowBar> {
         private static final long serialVersionUID = 1L;
 
-        private final int revisionEpoch;
-
         Statement(int revisionEpoch) {
-            this.revisionEpoch = revisionEpoch;
-        }
-
-        @Override
-        public String query() {
-            return SQL;
-        }
-
-        @Override
-        public void statement(PreparedStatement ps, FlowBar b) throws SQLException {
-            ps.setString(1, b.symbol);
-            ps.setObject(2, millis(b.bucketStartMillis));
-            ps.setObject(3, LocalDate.ofEpochDay(b.tradingDay));
-            decimal(ps, 4, b.buyQty);
-            decimal(ps, 5, b.sellQty);
-            decimal(ps, 6, b.netQty);
-            decimal(ps, 7, b.buyValue);
-            decimal(ps, 8, b.sellValue);
-            decimal(ps, 9, b.netValue);
-            decimal(ps, 10, b.dayBuyQty);
-            decimal(ps, 11, b.daySellQty);
-            decimal(ps, 12, b.dayBuyValue);
-            decimal(ps, 13, b.daySellValue);
-            decimal(ps, 14, b.buyQtyPerMin);
-            decimal(ps, 15, b.sellQtyPerMin);
-            decimal(ps, 16, b.netQtyPerMin);
-            ps.setLong(17, b.ratedSpanMillis);
-            ps.setInt(18, b.snapshotCount);
-            ps.setInt(19, b.resetCount);
-            ps.setObject(20, micros(b.lastSnapshotMicros));
-            ps.setLong(21, b.snapshotRevision);
-            ps.setInt(22, revisionEpoch);
+            super(UPSERT, revisionEpoch);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.marketbars.sources;
 
+import io.marketbars.common.ClockJumps;
+import io.marketbars.common.EventTimePolicy;
 import io.marketbars.records.Timestamped;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -64,6 +66,11 @@ public final class TickWatermarks<T extends Timestamped> implements WatermarkGen
         this.activityClock = activityClock;
         this.catchUp = catchUp;
         this.lastEventMillis = activityClock.relativeTimeMillis();
+    }
+
+    /** The job's strategy: the bounds of {@code policy}; in live mode, quiet caught-up partitions follow the clock. */
+    public static <T extends Timestamped> WatermarkStrategy<T> strategy(EventTimePolicy policy, boolean live) {
+        return strategy(policy.outOfOrderness(), policy.maxClockJump(), policy.idleTimeout(), live);
     }
 
     /**

@@ -1,9 +1,11 @@
 package io.marketbars.testing;
 
+import io.marketbars.common.EventTimePolicy;
 import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 
 /** Named instants and a tick builder shared by the unit tests. */
@@ -13,6 +15,15 @@ public final class TestTicks {
 
     public static final Instant MINUTE_1 = MINUTE_0.plusSeconds(60);
     public static final Instant MINUTE_2 = MINUTE_0.plusSeconds(120);
+
+    /**
+     * The event-time policy of an operator test: these bounds, a record may run 30 days ahead of
+     * the watermark, and the production idle timeout (operators do not use it).
+     */
+    public static EventTimePolicy policy(long boundMillis, long latenessMillis, long maxClockJumpMillis) {
+        return new EventTimePolicy(Duration.ofMillis(boundMillis), Duration.ofMillis(latenessMillis), Duration.ofDays(30),
+                Duration.ofMillis(maxClockJumpMillis), Duration.ofSeconds(5));
+    }
 
     private TestTicks() {}
 
