@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The {@code foreign_flow_1m} upsert's version guard against a real PostgreSQL: a corrected
  * snapshot changes a minute without changing any count, so the snapshot revision orders versions.
  */
-class FlowUpsertTest {
+class FlowUpsertIT {
     private static final long BUCKET = 1_733_105_700_000L;
 
     private Connection c;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The upsert statement and its per-batch collapsing, against a real PostgreSQL with batch rewriting on. */
-class BarUpsertTest {
+class BarUpsertIT {
     private static final long BUCKET = 1_733_105_700_000L;
 
     private JobOptions options;

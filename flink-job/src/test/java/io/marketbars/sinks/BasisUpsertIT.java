@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The {@code basis_1m} upsert's version guard against a real PostgreSQL: a late index value gives
  * a new version with the same trade counts, so the index revision must order it.
  */
-class BasisUpsertTest {
+class BasisUpsertIT {
     private static final long BUCKET = 1_733_105_700_000L;
 
     private Connection c;
