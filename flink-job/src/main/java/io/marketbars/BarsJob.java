@@ -5,16 +5,16 @@ import io.marketbars.pipeline.BarsPipeline;
 import io.marketbars.pipeline.Uids;
 import io.marketbars.records.Bar;
 import io.marketbars.records.BasisBar;
+import io.marketbars.records.DeadLetter;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
 import io.marketbars.records.IndexValue;
-import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
 import io.marketbars.schema.SchemaZone;
 import io.marketbars.sinks.BarUpsert;
 import io.marketbars.sinks.BasisUpsert;
-import io.marketbars.sinks.FlowUpsert;
 import io.marketbars.sinks.DeadLetterSerializer;
+import io.marketbars.sinks.FlowUpsert;
 import io.marketbars.sources.CatchUpKafkaSource;
 import io.marketbars.sources.FeedDeserializer;
 import io.marketbars.sources.KafkaTopics;
@@ -96,8 +96,8 @@ public final class BarsJob {
      */
     static void checkBeforeStart(JobOptions options, Duration kafkaTimeout) {
         try {
-            KafkaTopics.requireExist(options.bootstrapServers, options.kafkaClientProperties(), topics(options),
-                    kafkaTimeout);
+            KafkaTopics.requireExist(
+                    options.bootstrapServers, options.kafkaClientProperties(), topics(options), kafkaTimeout);
         } catch (KafkaTopics.Unreachable e) {
             LOG.warn("{}; starting without checking the topics", e.getMessage());
         }
@@ -126,16 +126,23 @@ public final class BarsJob {
     public static Configuration configuration(JobOptions options) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, java.time.Duration.ofMillis(500));
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, java.time.Duration.ofMinutes(1));
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, java.time.Duration.ofMinutes(10));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+                java.time.Duration.ofMillis(500));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, java.time.Duration.ofMinutes(1));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+                java.time.Duration.ofMinutes(10));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
         if (options.checkpointDir != null) {
             conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpointDir);
         }
         // Kept on cancel, so a cancelled job can still be resumed from its last checkpoint.
-        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         // One failed checkpoint (a slow file system) is not a reason to restart the job.
         conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 3);
         // Fail at job build time if any record type would fall back to Kryo.
@@ -163,14 +170,22 @@ public final class BarsJob {
 
             @Override
             public Source<IndexValue, ?, ?> indexValues() {
-                return options.indexTopic == null ? null : kafkaSource(options, options.indexTopic,
-                        FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()));
+                return options.indexTopic == null
+                        ? null
+                        : kafkaSource(
+                                options,
+                                options.indexTopic,
+                                FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()));
             }
 
             @Override
             public Source<FlowSnapshot, ?, ?> foreignFlow() {
-                return options.foreignFlowTopic == null ? null : kafkaSource(options, options.foreignFlowTopic,
-                        FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()));
+                return options.foreignFlowTopic == null
+                        ? null
+                        : kafkaSource(
+                                options,
+                                options.foreignFlowTopic,
+                                FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()));
             }
         };
     }
@@ -180,7 +195,8 @@ public final class BarsJob {
     }
 
     /** The trades source with another deserializer (tests slow it down to fail mid-stream). */
-    public static Source<Tick, ?, ?> tradesSource(JobOptions options, KafkaRecordDeserializationSchema<Tick> deserializer) {
+    public static Source<Tick, ?, ?> tradesSource(
+            JobOptions options, KafkaRecordDeserializationSchema<Tick> deserializer) {
         return kafkaSource(options, options.tradesTopic, deserializer);
     }
 
@@ -191,8 +207,8 @@ public final class BarsJob {
      * replay mode. In live mode its readers know whether they are caught up (see
      * {@link CatchUpKafkaSource}), which the watermarks need before they follow the wall clock.
      */
-    public static <T> Source<T, ?, ?> kafkaSource(JobOptions options, String topic,
-            KafkaRecordDeserializationSchema<T> deserializer) {
+    public static <T> Source<T, ?, ?> kafkaSource(
+            JobOptions options, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
         KafkaSourceBuilder<T> builder = KafkaSource.<T>builder()
                 .setBootstrapServers(options.bootstrapServers)
                 .setTopics(topic)
@@ -244,7 +260,10 @@ public final class BarsJob {
 
             @Override
             public void deadLetters(DataStream<DeadLetter> deadLetters) {
-                deadLetters.sinkTo(deadLetterSink(options)).uid(Uids.DEAD_LETTER_SINK).name("Kafka dead letters");
+                deadLetters
+                        .sinkTo(deadLetterSink(options))
+                        .uid(Uids.DEAD_LETTER_SINK)
+                        .name("Kafka dead letters");
             }
         };
     }
@@ -262,13 +281,15 @@ public final class BarsJob {
         return KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(options.bootstrapServers)
                 .setKafkaProducerConfig(options.kafkaClientProperties())
-                .setRecordSerializer(new DeadLetterSerializer(options.deadLetterTopic, options.deadLetterMaxRecordBytes))
+                .setRecordSerializer(
+                        new DeadLetterSerializer(options.deadLetterTopic, options.deadLetterMaxRecordBytes))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(options.deadLetterTransactionalIdPrefix)
                 .setTransactionNamingStrategy(TransactionNamingStrategy.INCREMENTING)
                 // The connector's default (1 h) is refused by a broker with the default
                 // transaction.max.timeout.ms (15 min); see the option in the README.
-                .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                .setProperty(
+                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                         Long.toString(options.deadLetterTransactionTimeout.toMillis()))
                 // The serializer truncates to this size, so the producer never refuses a dead letter as too
                 // large (the topic's max.message.bytes must allow it too).

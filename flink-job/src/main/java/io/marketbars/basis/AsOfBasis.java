@@ -85,8 +85,13 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
             // Cannot happen: upstream judged the trade against a watermark at least this one.
             // Wired anyway, so nothing could vanish silently.
             tradesTooLate.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.ofValidTick(trade, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
-                    "basis minute already purged at watermark " + watermark, tradesTopic));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.ofValidTick(
+                            trade,
+                            RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
+                            "basis minute already purged at watermark " + watermark,
+                            tradesTopic));
             return;
         }
         s.addTrade(trade);
@@ -124,7 +129,7 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
                 break;
             case CORRECTED:
                 indexCorrections.inc();
-                // fall through: a correction changes bars exactly as a new value does
+            // fall through: a correction changes bars exactly as a new value does
             case ADDED:
                 if (ts <= flinkWatermark) {
                     indexLateAccepted.inc();
@@ -139,14 +144,16 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
     }
 
     /** A late index value changes the trades from it up to the next value: re-emit their closed minutes. */
-    private void reemitAffected(IndexValue v, String underlying, long watermark, BasisKeyState s,
-            Collector<BasisBar> out) {
+    private void reemitAffected(
+            IndexValue v, String underlying, long watermark, BasisKeyState s, Collector<BasisBar> out) {
         int i = SortedRecords.lastAtOrBefore(s.index, v.tsMicros);
         long until = i + 1 < s.index.length ? s.index[i + 1].tsMicros : Long.MAX_VALUE;
         Set<String> minutes = new LinkedHashSet<>();
         for (Tick t : s.trades) {
             long bucket = Minutes.start(t.tsMillis());
-            if (t.tsMicros >= v.tsMicros && t.tsMicros < until && Minutes.lastMilli(bucket) <= watermark
+            if (t.tsMicros >= v.tsMicros
+                    && t.tsMicros < until
+                    && Minutes.lastMilli(bucket) <= watermark
                     && minutes.add(t.symbol + '\u0000' + bucket)) {
                 emit(t.symbol, underlying, bucket, s, out, true);
             }
@@ -177,8 +184,11 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         if (s.trades.length == 0) {
             // Only index values are left: after the last one's trading day they can join nothing,
             // so a timer then forgets them (one per index, while it has no futures trades).
-            long endOfDay = java.time.LocalDate.ofEpochDay(contracts.tradingDay(s.index[s.index.length - 1].tsMillis()) + 1L)
-                    .atStartOfDay(contracts.zone()).toInstant().toEpochMilli();
+            long endOfDay = java.time.LocalDate.ofEpochDay(
+                            contracts.tradingDay(s.index[s.index.length - 1].tsMillis()) + 1L)
+                    .atStartOfDay(contracts.zone())
+                    .toInstant()
+                    .toEpochMilli();
             ctx.timerService().registerEventTimeTimer(endOfDay + policy.allowedLatenessMillis() + Minutes.MILLIS);
         }
         keyState.update(s);
@@ -204,14 +214,15 @@ public class AsOfBasis extends KeyedCoProcessFunction<String, Tick, IndexValue, 
         if (base > 0) {
             s.index = java.util.Arrays.copyOfRange(s.index, base, s.index.length);
         }
-        if (s.index.length == 1 && s.trades.length == 0
+        if (s.index.length == 1
+                && s.trades.length == 0
                 && contracts.tradingDay(s.index[0].tsMillis()) < contracts.tradingDay(oldestTradeMillis)) {
             s.index = new IndexValue[0];
         }
     }
 
-    private void emit(String contract, String underlying, long bucket, BasisKeyState s, Collector<BasisBar> out,
-            boolean update) {
+    private void emit(
+            String contract, String underlying, long bucket, BasisKeyState s, Collector<BasisBar> out, boolean update) {
         BasisBar bar = BasisBars.compute(contract, underlying, bucket, s.trades, s.index, contracts);
         if (bar == null) {
             return;

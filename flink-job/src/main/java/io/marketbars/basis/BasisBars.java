@@ -28,8 +28,13 @@ public final class BasisBars {
      * @param index every held index value, in time order, at most one per instant
      * @return the bar, or null when {@code contract} has no trade in the minute
      */
-    public static BasisBar compute(String contract, String underlying, long bucketStartMillis, Tick[] trades,
-            IndexValue[] index, FuturesContracts calendar) {
+    public static BasisBar compute(
+            String contract,
+            String underlying,
+            long bucketStartMillis,
+            Tick[] trades,
+            IndexValue[] index,
+            FuturesContracts calendar) {
         BasisBar bar = null;
         for (Tick t : trades) {
             if (!t.symbol.equals(contract) || Minutes.start(t.tsMillis()) != bucketStartMillis) {
@@ -63,7 +68,8 @@ public final class BasisBars {
             bar.indexCloseMicros = asOf.tsMicros;
         }
         if (bar != null && bar.joinedCount > 0) {
-            bar.basisCloseBps = bar.basisClose.multiply(TEN_THOUSAND)
+            bar.basisCloseBps = bar.basisClose
+                    .multiply(TEN_THOUSAND)
                     .divide(bar.indexClose, BasisBar.BPS_SCALE, RoundingMode.HALF_EVEN);
         }
         return bar;

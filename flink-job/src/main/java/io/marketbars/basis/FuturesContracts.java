@@ -45,7 +45,8 @@ public final class FuturesContracts implements Serializable {
         for (String[] kv : pairs(aliases, "--futures-aliases")) {
             int plus = kv[1].lastIndexOf('+');
             if (plus <= 0) {
-                throw new IllegalArgumentException("--futures-aliases: expected ALIAS=ROOT+N, got " + kv[0] + "=" + kv[1]);
+                throw new IllegalArgumentException(
+                        "--futures-aliases: expected ALIAS=ROOT+N, got " + kv[0] + "=" + kv[1]);
             }
             int n;
             try {
@@ -122,7 +123,8 @@ public final class FuturesContracts implements Serializable {
     /** The last trading day of the monthly contract {@code root} + {@code month}. */
     public LocalDate expiry(String root, YearMonth month) {
         LocalDate override = expiries.get(code(root, month));
-        return override != null ? override
+        return override != null
+                ? override
                 : month.atDay(1).with(TemporalAdjusters.dayOfWeekInMonth(3, DayOfWeek.THURSDAY));
     }
 

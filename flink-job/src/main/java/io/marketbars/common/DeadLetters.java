@@ -20,12 +20,26 @@ public final class DeadLetters {
 
     /** A record the parser rejected: its original key and bytes, untouched. */
     public static DeadLetter ofRejected(Tick rejected, String sourceTopic) {
-        return of(rejected.rejectReason, rejected.rejectDetail, sourceTopic, rejected.partition, rejected.offset,
-                rejected.kafkaTimestamp, rejected.rawKey, rejected.raw);
+        return of(
+                rejected.rejectReason,
+                rejected.rejectDetail,
+                sourceTopic,
+                rejected.partition,
+                rejected.offset,
+                rejected.kafkaTimestamp,
+                rejected.rawKey,
+                rejected.raw);
     }
 
-    private static DeadLetter of(String reason, String detail, String sourceTopic, int partition, long offset,
-            long timestamp, byte[] key, byte[] value) {
+    private static DeadLetter of(
+            String reason,
+            String detail,
+            String sourceTopic,
+            int partition,
+            long offset,
+            long timestamp,
+            byte[] key,
+            byte[] value) {
         DeadLetter d = new DeadLetter();
         d.reason = reason;
         d.detail = detail;
@@ -51,8 +65,9 @@ public final class DeadLetters {
         d.sourcePartition = part.openPartition;
         d.sourceOffset = part.openOffset;
         d.key = part.symbol.getBytes(StandardCharsets.UTF_8);
-        d.value = ("{\"symbol\":\"" + part.symbol + "\",\"first_trade_micros\":" + part.openTs
-                + ",\"trades\":" + part.tradeCount + "}").getBytes(StandardCharsets.UTF_8);
+        d.value = ("{\"symbol\":\"" + part.symbol + "\",\"first_trade_micros\":" + part.openTs + ",\"trades\":"
+                        + part.tradeCount + "}")
+                .getBytes(StandardCharsets.UTF_8);
         return d;
     }
 
@@ -61,8 +76,15 @@ public final class DeadLetters {
      * the original bytes, which remain at the source partition and offset the record names.
      */
     public static DeadLetter ofValidTick(Tick tick, RejectReason reason, String detail, String sourceTopic) {
-        return of(reason.name(), detail, sourceTopic, tick.partition, tick.offset, tick.kafkaTimestamp,
-                tick.symbol.getBytes(StandardCharsets.UTF_8), TickJson.write(tick));
+        return of(
+                reason.name(),
+                detail,
+                sourceTopic,
+                tick.partition,
+                tick.offset,
+                tick.kafkaTimestamp,
+                tick.symbol.getBytes(StandardCharsets.UTF_8),
+                TickJson.write(tick));
     }
 
     /** Any record the parser rejected: its original key and bytes, untouched. */
@@ -72,13 +94,27 @@ public final class DeadLetters {
 
     /** An index value or foreign-flow snapshot the parser rejected: its original key and bytes. */
     public static DeadLetter ofRejected(FeedRecord rejected, String sourceTopic) {
-        return of(rejected.rejectReason, rejected.rejectDetail, sourceTopic, rejected.partition, rejected.offset,
-                rejected.kafkaTimestamp, rejected.rawKey, rejected.raw);
+        return of(
+                rejected.rejectReason,
+                rejected.rejectDetail,
+                sourceTopic,
+                rejected.partition,
+                rejected.offset,
+                rejected.kafkaTimestamp,
+                rejected.rawKey,
+                rejected.raw);
     }
 
     /** An index value or snapshot that parsed but cannot be used; its canonical JSON stands in. */
     public static DeadLetter ofValid(FeedRecord r, RejectReason reason, String detail, String sourceTopic) {
-        return of(reason.name(), detail, sourceTopic, r.partition, r.offset, r.kafkaTimestamp,
-                r.symbol.getBytes(StandardCharsets.UTF_8), TickJson.write(r));
+        return of(
+                reason.name(),
+                detail,
+                sourceTopic,
+                r.partition,
+                r.offset,
+                r.kafkaTimestamp,
+                r.symbol.getBytes(StandardCharsets.UTF_8),
+                TickJson.write(r));
     }
 }

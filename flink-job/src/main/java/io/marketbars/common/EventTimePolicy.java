@@ -22,8 +22,12 @@ public final class EventTimePolicy implements Serializable {
     private final long maxClockJumpMillis;
     private final long idleTimeoutMillis;
 
-    public EventTimePolicy(Duration outOfOrderness, Duration allowedLateness, Duration maxAheadOfWatermark,
-            Duration maxClockJump, Duration idleTimeout) {
+    public EventTimePolicy(
+            Duration outOfOrderness,
+            Duration allowedLateness,
+            Duration maxAheadOfWatermark,
+            Duration maxClockJump,
+            Duration idleTimeout) {
         this.outOfOrdernessMillis = outOfOrderness.toMillis();
         this.allowedLatenessMillis = allowedLateness.toMillis();
         this.maxAheadOfWatermarkMillis = maxAheadOfWatermark.toMillis();
@@ -33,8 +37,12 @@ public final class EventTimePolicy implements Serializable {
 
     /** The policy the options describe (already validated by {@link JobOptions}). */
     public static EventTimePolicy of(JobOptions options) {
-        return new EventTimePolicy(options.outOfOrderness, options.allowedLateness, options.maxAheadOfWatermark,
-                options.maxClockJump, options.idleTimeout);
+        return new EventTimePolicy(
+                options.outOfOrderness,
+                options.allowedLateness,
+                options.maxAheadOfWatermark,
+                options.maxClockJump,
+                options.idleTimeout);
     }
 
     public long outOfOrdernessMillis() {

@@ -45,21 +45,27 @@ public final class FeedAdmission implements Serializable {
      * Judges {@code r} against the key's records {@code held}; when admitted, advances {@code clock}
      * (first removing from {@code held} a suspect that {@code r} refutes, dead-lettered).
      */
-    public <T extends FeedRecord> Admission<T> admit(T r, KeyClock clock, T[] held, long flinkWatermark,
-            Consumer<DeadLetter> deadLetters) {
+    public <T extends FeedRecord> Admission<T> admit(
+            T r, KeyClock clock, T[] held, long flinkWatermark, Consumer<DeadLetter> deadLetters) {
         long watermark = Math.max(flinkWatermark, policy.keyWatermark(clock.maxTimestamp));
         long ts = r.tsMillis();
         if (policy.tooFarAhead(ts, watermark)) {
             outOfRange.inc();
-            deadLetters.accept(DeadLetters.ofValid(r, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                    "more than max-ahead-of-watermark ahead of watermark " + watermark, sourceTopic));
+            deadLetters.accept(DeadLetters.ofValid(
+                    r,
+                    RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "more than max-ahead-of-watermark ahead of watermark " + watermark,
+                    sourceTopic));
             return new Admission<>(false, held);
         }
         long cleanup = policy.cleanupTime(ts);
         if (cleanup <= watermark) {
             lateDeadLettered.inc();
-            deadLetters.accept(DeadLetters.ofValid(r, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
-                    "minute closed for good at watermark " + cleanup + ", watermark is " + watermark, sourceTopic));
+            deadLetters.accept(DeadLetters.ofValid(
+                    r,
+                    RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
+                    "minute closed for good at watermark " + cleanup + ", watermark is " + watermark,
+                    sourceTopic));
             return new Admission<>(false, held);
         }
         if (clock.refutedBy(r, policy.maxClockJumpMillis())) {
@@ -67,9 +73,12 @@ public final class FeedAdmission implements Serializable {
             held = removed.records();
             if (removed.removed() != null) {
                 outOfRange.inc();
-                deadLetters.accept(DeadLetters.ofValid(removed.removed(), RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                deadLetters.accept(DeadLetters.ofValid(
+                        removed.removed(),
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
                         "jumped more than max-clock-jump ahead of its key's clock and the next " + what
-                                + " did not follow", sourceTopic));
+                                + " did not follow",
+                        sourceTopic));
             }
         }
         clock.advance(r, policy.maxClockJumpMillis());

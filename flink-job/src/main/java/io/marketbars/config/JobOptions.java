@@ -29,14 +29,38 @@ public final class JobOptions implements Serializable {
      * ({@code OptionsTableTest} compares them).
      */
     public static final Set<String> NAMES = Set.of(
-            "mode", "bootstrap-servers", "trades-topic", "index-topic", "foreign-flow-topic",
-            "exchange-time-zone", "futures", "futures-aliases", "futures-expiries",
-            "dead-letter-topic", "group-id", "dead-letter-transactional-id-prefix",
-            "dead-letter-transaction-timeout", "dead-letter-max-record-bytes", "starting-offsets",
-            "kafka-isolation-level", "db-url", "db-user", "out-of-orderness", "allowed-lateness",
-            "idle-timeout", "max-future-skew", "max-ahead-of-watermark", "max-clock-jump",
-            "symbol-state-retention", "checkpoint-interval", "checkpoint-dir", "sink-batch-size",
-            "sink-flush-interval", "sink-max-retries", "revision-epoch", "parallelism");
+            "mode",
+            "bootstrap-servers",
+            "trades-topic",
+            "index-topic",
+            "foreign-flow-topic",
+            "exchange-time-zone",
+            "futures",
+            "futures-aliases",
+            "futures-expiries",
+            "dead-letter-topic",
+            "group-id",
+            "dead-letter-transactional-id-prefix",
+            "dead-letter-transaction-timeout",
+            "dead-letter-max-record-bytes",
+            "starting-offsets",
+            "kafka-isolation-level",
+            "db-url",
+            "db-user",
+            "out-of-orderness",
+            "allowed-lateness",
+            "idle-timeout",
+            "max-future-skew",
+            "max-ahead-of-watermark",
+            "max-clock-jump",
+            "symbol-state-retention",
+            "checkpoint-interval",
+            "checkpoint-dir",
+            "sink-batch-size",
+            "sink-flush-interval",
+            "sink-max-retries",
+            "revision-epoch",
+            "parallelism");
 
     /**
      * The exchange time zone of the job and of {@code migrate} (the daily rollups) when
@@ -58,6 +82,7 @@ public final class JobOptions implements Serializable {
     public final String indexTopic;
     /** Foreign-flow snapshots; null ({@code --foreign-flow-topic none}) turns flow bars off. */
     public final String foreignFlowTopic;
+
     public final String deadLetterTopic;
     /**
      * Prefix of the dead-letter sink's Kafka transactional ids. Two jobs writing to the same
@@ -75,6 +100,7 @@ public final class JobOptions implements Serializable {
     public final java.time.ZoneId exchangeTimeZone;
     /** Futures contracts, their underlying indices and rolling aliases. */
     public final FuturesContracts futures;
+
     public final String groupId;
     public final String startingOffsets;
     /** Kafka's isolation.level for the sources: read_committed skips records of aborted transactions. */
@@ -120,8 +146,8 @@ public final class JobOptions implements Serializable {
         } catch (java.time.DateTimeException e) {
             throw new IllegalArgumentException("--exchange-time-zone: " + e.getMessage(), e);
         }
-        this.futures = new FuturesContracts(p.get("futures", ""), p.get("futures-aliases", ""),
-                p.get("futures-expiries", ""), exchangeTimeZone);
+        this.futures = new FuturesContracts(
+                p.get("futures", ""), p.get("futures-aliases", ""), p.get("futures-expiries", ""), exchangeTimeZone);
         this.deadLetterTopic = p.get("dead-letter-topic", "bars-dead-letter");
         this.groupId = p.get("group-id", "market-bars");
         this.deadLetterTransactionalIdPrefix = p.get("dead-letter-transactional-id-prefix", groupId + "-dlq");
@@ -179,29 +205,36 @@ public final class JobOptions implements Serializable {
     }
 
     private void validate() {
-        if (!"committed".equals(startingOffsets) && !"earliest".equals(startingOffsets)
+        if (!"committed".equals(startingOffsets)
+                && !"earliest".equals(startingOffsets)
                 && !"latest".equals(startingOffsets)) {
             throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest");
         }
-        require("read_committed".equals(kafkaIsolationLevel) || "read_uncommitted".equals(kafkaIsolationLevel),
+        require(
+                "read_committed".equals(kafkaIsolationLevel) || "read_uncommitted".equals(kafkaIsolationLevel),
                 "--kafka-isolation-level must be read_committed or read_uncommitted");
         require(!outOfOrderness.isNegative(), "--out-of-orderness must not be negative");
         require(!allowedLateness.isNegative(), "--allowed-lateness must not be negative");
         require(checkpointInterval.toMillis() >= 100, "--checkpoint-interval must be at least 100 ms");
         require(sinkBatchSize > 0, "--sink-batch-size must be positive");
-        require(deadLetterMaxRecordBytes >= MIN_DEAD_LETTER_RECORD_BYTES,
+        require(
+                deadLetterMaxRecordBytes >= MIN_DEAD_LETTER_RECORD_BYTES,
                 "--dead-letter-max-record-bytes must be at least " + MIN_DEAD_LETTER_RECORD_BYTES);
         require(!deadLetterTransactionalIdPrefix.isBlank(), "--dead-letter-transactional-id-prefix must not be blank");
         // A transaction stays open from the first dead letter after a checkpoint until the next
         // checkpoint completes: the timeout must leave room for at least that.
-        require(deadLetterTransactionTimeout.compareTo(checkpointInterval.multipliedBy(2)) >= 0,
+        require(
+                deadLetterTransactionTimeout.compareTo(checkpointInterval.multipliedBy(2)) >= 0,
                 "--dead-letter-transaction-timeout must be at least twice --checkpoint-interval");
         require(sinkFlushInterval.toMillis() > 0, "--sink-flush-interval must be positive");
         require(sinkMaxRetries >= 0, "--sink-max-retries must not be negative");
         require(revisionEpoch >= 0, "--revision-epoch must not be negative");
         require(maxAheadOfWatermark.toMillis() > 60_000, "--max-ahead-of-watermark must exceed one minute");
         require(maxClockJump.compareTo(outOfOrderness) > 0, "--max-clock-jump must exceed --out-of-orderness");
-        require(symbolStateRetention.compareTo(allowedLateness.plus(outOfOrderness).plusMinutes(1)) > 0,
+        require(
+                symbolStateRetention.compareTo(
+                                allowedLateness.plus(outOfOrderness).plusMinutes(1))
+                        > 0,
                 "--symbol-state-retention must exceed --allowed-lateness + --out-of-orderness + 1 min");
     }
 
@@ -238,7 +271,8 @@ public final class JobOptions implements Serializable {
         Map<String, String> source = env == null ? System.getenv() : env;
         source.forEach((k, v) -> {
             if (k.startsWith(KAFKA_ENV_PREFIX) && k.length() > KAFKA_ENV_PREFIX.length()) {
-                String name = k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.');
+                String name =
+                        k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.');
                 if (KAFKA_CLIENT_SETTINGS.contains(name) && !KAFKA_OWNED_BY_OPTIONS.contains(name)) {
                     props.setProperty(name, v);
                 }
@@ -255,7 +289,12 @@ public final class JobOptions implements Serializable {
     }
 
     private static final java.util.Set<String> KAFKA_OWNED_BY_OPTIONS = java.util.Set.of(
-            "bootstrap.servers", "group.id", "isolation.level", "key.deserializer", "value.deserializer", "key.serializer",
+            "bootstrap.servers",
+            "group.id",
+            "isolation.level",
+            "key.deserializer",
+            "value.deserializer",
+            "key.serializer",
             "value.serializer");
 
     /** The JDBC URL with pgjdbc's batch rewriting switched on (multi-row INSERTs). */
@@ -271,7 +310,8 @@ public final class JobOptions implements Serializable {
         // Deliberately no password and no Kafka client properties: this string is logged.
         return "JobOptions{mode=" + mode + ", bootstrapServers=" + bootstrapServers + ", tradesTopic="
                 + tradesTopic + ", indexTopic=" + indexTopic + ", foreignFlowTopic=" + foreignFlowTopic
-                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic=" + deadLetterTopic
+                + ", exchangeTimeZone=" + exchangeTimeZone + ", futures=" + futures + ", deadLetterTopic="
+                + deadLetterTopic
                 + ", deadLetterTransactionalIdPrefix=" + deadLetterTransactionalIdPrefix
                 + ", deadLetterTransactionTimeout=" + deadLetterTransactionTimeout
                 + ", deadLetterMaxRecordBytes=" + deadLetterMaxRecordBytes + ", groupId=" + groupId
@@ -279,9 +319,12 @@ public final class JobOptions implements Serializable {
                 + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", outOfOrderness=" + outOfOrderness + ", allowedLateness=" + allowedLateness
                 + ", idleTimeout=" + idleTimeout + ", maxFutureSkew=" + maxFutureSkew
-                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump + ", symbolStateRetention=" + symbolStateRetention + ", checkpointInterval=" + checkpointInterval + ", checkpointDir=" + checkpointDir
+                + ", maxAheadOfWatermark=" + maxAheadOfWatermark + ", maxClockJump=" + maxClockJump
+                + ", symbolStateRetention=" + symbolStateRetention + ", checkpointInterval=" + checkpointInterval
+                + ", checkpointDir=" + checkpointDir
                 + ", sinkBatchSize=" + sinkBatchSize + ", sinkFlushInterval=" + sinkFlushInterval
-                + ", sinkMaxRetries=" + sinkMaxRetries + ", revisionEpoch=" + revisionEpoch + ", parallelism=" + parallelism + "}";
+                + ", sinkMaxRetries=" + sinkMaxRetries + ", revisionEpoch=" + revisionEpoch + ", parallelism="
+                + parallelism + "}";
     }
 
     /** Drops a password that someone put into the URL's query string anyway. */

@@ -65,8 +65,11 @@ public final class FlowBars {
             base.startDay(day);
         }
         boolean valuesKnown = s.hasValues() && base.lastBuyValue != null;
-        boolean backwards = s.buyQty.compareTo(base.lastBuy) < 0 || s.sellQty.compareTo(base.lastSell) < 0
-                || valuesKnown && (s.buyValue.compareTo(base.lastBuyValue) < 0 || s.sellValue.compareTo(base.lastSellValue) < 0);
+        boolean backwards = s.buyQty.compareTo(base.lastBuy) < 0
+                || s.sellQty.compareTo(base.lastSell) < 0
+                || valuesKnown
+                        && (s.buyValue.compareTo(base.lastBuyValue) < 0
+                                || s.sellValue.compareTo(base.lastSellValue) < 0);
         BigDecimal buy = backwards ? BigDecimal.ZERO : s.buyQty.subtract(base.lastBuy);
         BigDecimal sell = backwards ? BigDecimal.ZERO : s.sellQty.subtract(base.lastSell);
         BigDecimal buyValue = null;
@@ -118,8 +121,16 @@ public final class FlowBars {
             bar.sellValue = BigDecimal.ZERO;
         }
 
-        void add(FlowSnapshot s, int day, BigDecimal buy, BigDecimal sell, BigDecimal buyValue, BigDecimal sellValue,
-                boolean reset, boolean rated, long span) {
+        void add(
+                FlowSnapshot s,
+                int day,
+                BigDecimal buy,
+                BigDecimal sell,
+                BigDecimal buyValue,
+                BigDecimal sellValue,
+                boolean reset,
+                boolean rated,
+                long span) {
             bar.tradingDay = day;
             bar.buyQty = bar.buyQty.add(buy);
             bar.sellQty = bar.sellQty.add(sell);

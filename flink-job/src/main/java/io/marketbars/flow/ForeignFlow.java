@@ -80,7 +80,8 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         s.snapshotRevision++;
         long ts = snap.tsMillis();
         long cleanup = policy.cleanupTime(ts);
-        SortedRecords.Inserted<FlowSnapshot> inserted = SortedRecords.insert(s.snapshots, snap, ForeignFlow::samePayload);
+        SortedRecords.Inserted<FlowSnapshot> inserted =
+                SortedRecords.insert(s.snapshots, snap, ForeignFlow::samePayload);
         s.snapshots = inserted.records();
         SortedRecords.Outcome outcome = inserted.outcome();
         if (outcome == SortedRecords.Outcome.DUPLICATE || outcome == SortedRecords.Outcome.SUPERSEDED) {
@@ -114,8 +115,7 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
             emit(ctx.getCurrentKey(), s, bucket, timestamp, false, out);
         }
         int pruned = 0;
-        while (pruned < s.snapshots.length
-                && policy.cleanupTime(s.snapshots[pruned].tsMillis()) <= timestamp) {
+        while (pruned < s.snapshots.length && policy.cleanupTime(s.snapshots[pruned].tsMillis()) <= timestamp) {
             FlowBars.apply(s.base, s.snapshots[pruned], zone, null);
             pruned++;
         }
@@ -129,7 +129,11 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
         if (s.snapshots.length == 0) {
             // The next day starts from zero whatever the base says: once the day is over (plus the
             // lateness), the base carries nothing a future snapshot needs.
-            long endOfDay = LocalDate.ofEpochDay(s.base.day).plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
+            long endOfDay = LocalDate.ofEpochDay(s.base.day)
+                    .plusDays(1)
+                    .atStartOfDay(zone)
+                    .toInstant()
+                    .toEpochMilli();
             long forgetAt = endOfDay + policy.allowedLatenessMillis() + Minutes.MILLIS;
             if (timestamp >= forgetAt) {
                 keyState.clear();
@@ -144,8 +148,8 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
     }
 
     /** Emits the bars of minutes from {@code from} on that are closed at {@code closedThrough}. */
-    private void emit(String symbol, FlowKeyState s, long from, long closedThrough, boolean update,
-            Collector<FlowBar> out) {
+    private void emit(
+            String symbol, FlowKeyState s, long from, long closedThrough, boolean update, Collector<FlowBar> out) {
         for (FlowBar bar : FlowBars.fold(symbol, s.base.copy(), s.snapshots, zone)) {
             if (bar.bucketStartMillis >= from && Minutes.lastMilli(bar.bucketStartMillis) <= closedThrough) {
                 bar.snapshotRevision = s.snapshotRevision;
@@ -161,8 +165,12 @@ public class ForeignFlow extends KeyedProcessFunction<String, FlowSnapshot, Flow
     }
 
     private static boolean samePayload(FlowSnapshot a, FlowSnapshot b) {
-        return a.buyQty.compareTo(b.buyQty) == 0 && a.sellQty.compareTo(b.sellQty) == 0
-                && (a.hasValues() ? b.hasValues() && a.buyValue.compareTo(b.buyValue) == 0
-                        && a.sellValue.compareTo(b.sellValue) == 0 : !b.hasValues());
+        return a.buyQty.compareTo(b.buyQty) == 0
+                && a.sellQty.compareTo(b.sellQty) == 0
+                && (a.hasValues()
+                        ? b.hasValues()
+                                && a.buyValue.compareTo(b.buyValue) == 0
+                                && a.sellValue.compareTo(b.sellValue) == 0
+                        : !b.hasValues());
     }
 }

@@ -1,7 +1,7 @@
 package io.marketbars.functions;
 
-import io.marketbars.records.FeedRecord;
 import io.marketbars.common.ClockJumps;
+import io.marketbars.records.FeedRecord;
 
 /**
  * The event-time clock of one index or symbol of a non-trade feed: its newest trusted timestamp

@@ -36,16 +36,24 @@ public class BarAggregate implements AggregateFunction<BarAccumulator, BarAccumu
     /** Adds one trade to {@code a}. */
     public static BarAccumulator addTick(BarAccumulator a, Tick t) {
         long seq = t.seq == null ? Long.MIN_VALUE : t.seq;
-        if (a.tradeCount == 0 || before(t.tsMicros, seq, t.partition, t.offset,
-                a.openTs, a.openSeq, a.openPartition, a.openOffset)) {
+        if (a.tradeCount == 0
+                || before(t.tsMicros, seq, t.partition, t.offset, a.openTs, a.openSeq, a.openPartition, a.openOffset)) {
             a.openTs = t.tsMicros;
             a.openSeq = seq;
             a.openPartition = t.partition;
             a.openOffset = t.offset;
             a.open = t.price;
         }
-        if (a.tradeCount == 0 || before(a.closeTs, a.closeSeq, a.closePartition, a.closeOffset,
-                t.tsMicros, seq, t.partition, t.offset)) {
+        if (a.tradeCount == 0
+                || before(
+                        a.closeTs,
+                        a.closeSeq,
+                        a.closePartition,
+                        a.closeOffset,
+                        t.tsMicros,
+                        seq,
+                        t.partition,
+                        t.offset)) {
             a.closeTs = t.tsMicros;
             a.closeSeq = seq;
             a.closePartition = t.partition;
@@ -74,16 +82,32 @@ public class BarAggregate implements AggregateFunction<BarAccumulator, BarAccumu
         if (b.tradeCount == 0) {
             return a;
         }
-        if (a.tradeCount == 0 || before(b.openTs, b.openSeq, b.openPartition, b.openOffset,
-                a.openTs, a.openSeq, a.openPartition, a.openOffset)) {
+        if (a.tradeCount == 0
+                || before(
+                        b.openTs,
+                        b.openSeq,
+                        b.openPartition,
+                        b.openOffset,
+                        a.openTs,
+                        a.openSeq,
+                        a.openPartition,
+                        a.openOffset)) {
             a.openTs = b.openTs;
             a.openSeq = b.openSeq;
             a.openPartition = b.openPartition;
             a.openOffset = b.openOffset;
             a.open = b.open;
         }
-        if (a.tradeCount == 0 || before(a.closeTs, a.closeSeq, a.closePartition, a.closeOffset,
-                b.closeTs, b.closeSeq, b.closePartition, b.closeOffset)) {
+        if (a.tradeCount == 0
+                || before(
+                        a.closeTs,
+                        a.closeSeq,
+                        a.closePartition,
+                        a.closeOffset,
+                        b.closeTs,
+                        b.closeSeq,
+                        b.closePartition,
+                        b.closeOffset)) {
             a.closeTs = b.closeTs;
             a.closeSeq = b.closeSeq;
             a.closePartition = b.closePartition;

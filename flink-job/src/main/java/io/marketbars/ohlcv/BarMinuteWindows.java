@@ -22,7 +22,8 @@ public final class BarMinuteWindows extends WindowAssigner<BarAccumulator, TimeW
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Collection<TimeWindow> assignWindows(BarAccumulator part, long recordTimestamp, WindowAssignerContext context) {
+    public Collection<TimeWindow> assignWindows(
+            BarAccumulator part, long recordTimestamp, WindowAssignerContext context) {
         long start = Minutes.start(Math.floorDiv(part.openTs, 1000L));
         return Collections.singletonList(new TimeWindow(start, start + Minutes.MILLIS));
     }

@@ -1,12 +1,12 @@
 package io.marketbars.ohlcv;
 
+import io.marketbars.common.ClockJumps;
 import io.marketbars.common.DeadLetters;
 import io.marketbars.common.EventTimePolicy;
 import io.marketbars.functions.TradeKeyState;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
-import io.marketbars.common.ClockJumps;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -79,20 +79,28 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             s = new TradeKeyState();
         }
         long ts = tick.tsMillis();
-        long watermark = Math.max(Math.max(ctx.timerService().currentWatermark(), s.frontier),
-                policy.keyWatermark(s.maxTimestamp));
+        long watermark = Math.max(
+                Math.max(ctx.timerService().currentWatermark(), s.frontier), policy.keyWatermark(s.maxTimestamp));
         if (policy.tooFarAhead(ts, watermark)) {
             outOfRange.inc();
-            ctx.output(DeadLetters.TAG, deadLetter(tick, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                    "more than max-ahead-of-watermark ahead of watermark " + watermark));
+            ctx.output(
+                    DeadLetters.TAG,
+                    deadLetter(
+                            tick,
+                            RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                            "more than max-ahead-of-watermark ahead of watermark " + watermark));
             return;
         }
         // Flink purges a window when the watermark reaches end - 1 + lateness; match it exactly.
         long cleanupTime = policy.cleanupTime(ts);
         if (cleanupTime <= watermark) {
             lateDeadLettered.inc();
-            ctx.output(DeadLetters.TAG, deadLetter(tick, RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
-                    "bar closed for good at watermark " + cleanupTime + ", watermark is " + watermark));
+            ctx.output(
+                    DeadLetters.TAG,
+                    deadLetter(
+                            tick,
+                            RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
+                            "bar closed for good at watermark " + cleanupTime + ", watermark is " + watermark));
             return;
         }
         if (tick.seq != null && !s.markSeen(tick.seq, cleanupTime)) {
@@ -154,7 +162,9 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             ctx.timerService().registerEventTimeTimer(s.pending[0].tsMillis());
         }
         s.expireSeen(watermark);
-        if (s.pendingCount == 0 && s.seenCount == 0 && s.maxTimestamp != Long.MIN_VALUE
+        if (s.pendingCount == 0
+                && s.seenCount == 0
+                && s.maxTimestamp != Long.MIN_VALUE
                 && s.maxTimestamp + stateRetentionMillis <= watermark) {
             // Quiet for the whole retention: forget the symbol (a delisted or mistyped one must
             // not keep state forever). Its next trade starts afresh, unclassified by the tick rule.
@@ -165,7 +175,9 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         if (timestamp == s.forgetTimer) {
             s.forgetTimer = Long.MIN_VALUE;
         }
-        if (s.pendingCount == 0 && s.seenCount == 0 && s.forgetTimer == Long.MIN_VALUE
+        if (s.pendingCount == 0
+                && s.seenCount == 0
+                && s.forgetTimer == Long.MIN_VALUE
                 && s.maxTimestamp != Long.MIN_VALUE) {
             // At most one such timer per symbol: when it fires on an active symbol, it moves on.
             s.forgetTimer = saturatedAdd(s.maxTimestamp, stateRetentionMillis);
@@ -190,8 +202,12 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             Tick bad = s.removePending(s.suspectPartition, s.suspectOffset);
             if (bad != null) {
                 outOfRange.inc();
-                ctx.output(DeadLetters.TAG, deadLetter(bad, RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                        "jumped more than max-clock-jump ahead of the symbol's clock and the next tick did not follow"));
+                ctx.output(
+                        DeadLetters.TAG,
+                        deadLetter(
+                                bad,
+                                RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                                "jumped more than max-clock-jump ahead of the symbol's clock and the next tick did not follow"));
             }
         }
         long max = ClockJumps.advance(s.maxTimestamp, s.suspectTs, ts, policy.maxClockJumpMillis());

@@ -99,7 +99,8 @@ public final class BarsPipeline {
 
     public static void define(StreamExecutionEnvironment env, Sources sources, Sinks sinks, JobOptions options) {
         EventTimePolicy policy = EventTimePolicy.of(options);
-        SingleOutputStreamOperator<Tick> ticks = env.fromSource(sources.trades(), BarsPipeline.<Tick>watermarks(policy, options), "Kafka trades")
+        SingleOutputStreamOperator<Tick> ticks = env.fromSource(
+                        sources.trades(), BarsPipeline.<Tick>watermarks(policy, options), "Kafka trades")
                 .uid(Uids.TRADES_SOURCE)
                 .process(RouteRejected.trades(options.tradesTopic, new ResolveFuturesAliases(options.futures)))
                 .returns(Tick.class)
@@ -107,14 +108,13 @@ public final class BarsPipeline {
                 .name("Parse and validate");
 
         KeySelector<Tick, String> bySymbol = new BySymbol();
-        SingleOutputStreamOperator<Tick> ordered = ticks
-                .keyBy(bySymbol)
+        SingleOutputStreamOperator<Tick> ordered = ticks.keyBy(bySymbol)
                 .process(new OrderAndDeduplicate(policy, options.symbolStateRetention.toMillis(), options.tradesTopic))
                 .uid(Uids.ORDER_AND_DEDUPLICATE)
                 .name("Deduplicate and order");
 
-        SingleOutputStreamOperator<BarAccumulator> parts = ordered
-                .transform("Combine runs", TypeInformation.of(BarAccumulator.class), new CombineRuns())
+        SingleOutputStreamOperator<BarAccumulator> parts = ordered.transform(
+                        "Combine runs", TypeInformation.of(BarAccumulator.class), new CombineRuns())
                 .uid(Uids.COMBINE_RUNS);
 
         // Still partitioned by symbol: reinterpret instead of a second network shuffle.
@@ -127,19 +127,28 @@ public final class BarsPipeline {
         // upstream (it cannot by construction); it is wired so nothing could vanish silently.
         String topic = options.tradesTopic;
         DataStream<DeadLetter> deadLetters = ticks.getSideOutput(DeadLetters.TAG)
-                .union(ordered.getSideOutput(DeadLetters.TAG), bars.getSideOutput(LATE_FOR_WINDOW)
-                        .map(part -> DeadLetters.ofLatePart(part, topic))
-                        .returns(DeadLetter.class)
-                        .uid(Uids.LATE_TO_DEAD_LETTER)
-                        .name("Late at window to dead letter"));
+                .union(
+                        ordered.getSideOutput(DeadLetters.TAG),
+                        bars.getSideOutput(LATE_FOR_WINDOW)
+                                .map(part -> DeadLetters.ofLatePart(part, topic))
+                                .returns(DeadLetter.class)
+                                .uid(Uids.LATE_TO_DEAD_LETTER)
+                                .name("Late at window to dead letter"));
 
         Source<IndexValue, ?, ?> indexSource = sources.indexValues();
         if (indexSource != null) {
-            SingleOutputStreamOperator<IndexValue> index = parsedFeed(env, indexSource, IndexValue.class,
-                    options.indexTopic, "Kafka index values", Uids.INDEX_SOURCE, Uids.ROUTE_REJECTED_INDEX,
-                    "Parse and validate index values", policy, options);
-            SingleOutputStreamOperator<BasisBar> basis = ordered
-                    .filter(new IsFutures(options.futures))
+            SingleOutputStreamOperator<IndexValue> index = parsedFeed(
+                    env,
+                    indexSource,
+                    IndexValue.class,
+                    options.indexTopic,
+                    "Kafka index values",
+                    Uids.INDEX_SOURCE,
+                    Uids.ROUTE_REJECTED_INDEX,
+                    "Parse and validate index values",
+                    policy,
+                    options);
+            SingleOutputStreamOperator<BasisBar> basis = ordered.filter(new IsFutures(options.futures))
                     .uid(Uids.FUTURES_TRADES)
                     .name("Futures trades")
                     .keyBy(new UnderlyingIndex(options.futures))
@@ -153,25 +162,42 @@ public final class BarsPipeline {
 
         Source<FlowSnapshot, ?, ?> flowSource = sources.foreignFlow();
         if (flowSource != null) {
-            SingleOutputStreamOperator<FlowSnapshot> snapshots = parsedFeed(env, flowSource, FlowSnapshot.class,
-                    options.foreignFlowTopic, "Kafka foreign flow", Uids.FLOW_SOURCE, Uids.ROUTE_REJECTED_FLOW,
-                    "Parse and validate foreign flow", policy, options);
+            SingleOutputStreamOperator<FlowSnapshot> snapshots = parsedFeed(
+                    env,
+                    flowSource,
+                    FlowSnapshot.class,
+                    options.foreignFlowTopic,
+                    "Kafka foreign flow",
+                    Uids.FLOW_SOURCE,
+                    Uids.ROUTE_REJECTED_FLOW,
+                    "Parse and validate foreign flow",
+                    policy,
+                    options);
             SingleOutputStreamOperator<FlowBar> flow = snapshots
                     .keyBy(new FeedSymbol<FlowSnapshot>())
                     .process(new ForeignFlow(policy, options.exchangeTimeZone, options.foreignFlowTopic))
                     .uid(Uids.FOREIGN_FLOW)
                     .name("Foreign flow 1m");
             sinks.flowBars(flow);
-            deadLetters = deadLetters.union(snapshots.getSideOutput(DeadLetters.TAG), flow.getSideOutput(DeadLetters.TAG));
+            deadLetters =
+                    deadLetters.union(snapshots.getSideOutput(DeadLetters.TAG), flow.getSideOutput(DeadLetters.TAG));
         }
 
         sinks.deadLetters(deadLetters);
     }
 
     /** A feed's Kafka source with per-partition watermarks, its rejected records routed to the dead letters. */
-    private static <T extends FeedRecord> SingleOutputStreamOperator<T> parsedFeed(StreamExecutionEnvironment env,
-            Source<T, ?, ?> source, Class<T> type, String topic, String sourceName, String sourceUid, String routeUid,
-            String routeName, EventTimePolicy policy, JobOptions options) {
+    private static <T extends FeedRecord> SingleOutputStreamOperator<T> parsedFeed(
+            StreamExecutionEnvironment env,
+            Source<T, ?, ?> source,
+            Class<T> type,
+            String topic,
+            String sourceName,
+            String sourceUid,
+            String routeUid,
+            String routeName,
+            EventTimePolicy policy,
+            JobOptions options) {
         return env.fromSource(source, watermarks(policy, options), sourceName)
                 .uid(sourceUid)
                 .process(RouteRejected.<T>feed(topic))

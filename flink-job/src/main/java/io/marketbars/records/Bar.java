@@ -33,7 +33,7 @@ public class Bar {
 
     @Override
     public String toString() {
-        return "Bar{" + symbol + " " + java.time.Instant.ofEpochMilli(bucketStartMillis) + " o=" + open
-                + " h=" + high + " l=" + low + " c=" + close + " v=" + volume + " n=" + tradeCount + "}";
+        return "Bar{" + symbol + " " + java.time.Instant.ofEpochMilli(bucketStartMillis) + " o=" + open + " h=" + high
+                + " l=" + low + " c=" + close + " v=" + volume + " n=" + tradeCount + "}";
     }
 }

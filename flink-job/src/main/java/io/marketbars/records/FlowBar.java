@@ -47,6 +47,7 @@ public class FlowBar {
     @Override
     public String toString() {
         return "FlowBar{" + symbol + " " + java.time.Instant.ofEpochMilli(bucketStartMillis) + " buy=" + buyQty
-                + " sell=" + sellQty + " dayBuy=" + dayBuyQty + " daySell=" + daySellQty + " resets=" + resetCount + "}";
+                + " sell=" + sellQty + " dayBuy=" + dayBuyQty + " daySell=" + daySellQty + " resets=" + resetCount
+                + "}";
     }
 }

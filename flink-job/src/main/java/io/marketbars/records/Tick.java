@@ -94,7 +94,7 @@ public class Tick implements Timestamped {
     public String toString() {
         return isRejected()
                 ? "Tick{rejected=" + rejectReason + ", partition=" + partition + ", offset=" + offset + "}"
-                : "Tick{" + symbol + " ts=" + tsMicros + " p=" + price + " q=" + qty + " seq=" + seq
-                        + " side=" + side + " @" + partition + "/" + offset + "}";
+                : "Tick{" + symbol + " ts=" + tsMicros + " p=" + price + " q=" + qty + " seq=" + seq + " side=" + side
+                        + " @" + partition + "/" + offset + "}";
     }
 }

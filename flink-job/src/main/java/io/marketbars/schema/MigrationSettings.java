@@ -62,7 +62,8 @@ public final class MigrationSettings {
         ParameterTool p = ParameterTool.fromArgs(args);
         Map<String, String> values = new LinkedHashMap<>();
         for (Setting s : Setting.values()) {
-            String v = p.get(s.option(), env.getOrDefault(s.environmentVariable(), s.defaultValue)).trim();
+            String v = p.get(s.option(), env.getOrDefault(s.environmentVariable(), s.defaultValue))
+                    .trim();
             validate(s, v);
             values.put(s.placeholder, v);
         }
@@ -102,8 +103,8 @@ public final class MigrationSettings {
                 ok = INTERVALS.matcher(v).matches();
         }
         if (!ok) {
-            throw new IllegalArgumentException("--" + s.option() + " (" + s.environmentVariable() + "): '" + v
-                    + "' is not " + expected(s));
+            throw new IllegalArgumentException(
+                    "--" + s.option() + " (" + s.environmentVariable() + "): '" + v + "' is not " + expected(s));
         }
     }
 

@@ -50,10 +50,12 @@ public final class SchemaZone {
         try (Connection c = DriverManager.getConnection(jdbcUrl, user, password)) {
             schemaZone = recorded(c);
         } catch (SQLException e) {
-            String message = "Cannot read the schema's exchange time zone at " + redact(jdbcUrl) + ": " + e.getMessage();
+            String message =
+                    "Cannot read the schema's exchange time zone at " + redact(jdbcUrl) + ": " + e.getMessage();
             // SQLSTATE class 08: no connection, which says nothing about the schema (a refused login does).
             throw e.getSQLState() != null && e.getSQLState().startsWith("08")
-                    ? new Unreachable(message, e) : new IllegalStateException(message, e);
+                    ? new Unreachable(message, e)
+                    : new IllegalStateException(message, e);
         }
         if (schemaZone == null) {
             throw new IllegalStateException("The schema at " + redact(jdbcUrl) + " does not record its exchange time"

@@ -102,7 +102,9 @@ public final class CollapsingConnectionProvider implements JdbcConnectionProvide
                 new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
                     Object result = invoke(connection, method, args);
-                    if ("prepareStatement".equals(method.getName()) && args != null && args.length == 1
+                    if ("prepareStatement".equals(method.getName())
+                            && args != null
+                            && args.length == 1
                             && collapsedSql.equals(args[0])) {
                         return collapsing((PreparedStatement) result, collapsedSql, keyParameters, metrics());
                     }

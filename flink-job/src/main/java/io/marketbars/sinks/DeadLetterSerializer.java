@@ -105,7 +105,8 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
         if (all.length <= max) {
             return all;
         }
-        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+        CharsetEncoder encoder = StandardCharsets.UTF_8
+                .newEncoder()
                 .onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
         ByteBuffer out = ByteBuffer.allocate(max);

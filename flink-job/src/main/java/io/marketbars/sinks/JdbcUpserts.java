@@ -1,10 +1,10 @@
 package io.marketbars.sinks;
 
 import io.marketbars.config.JobOptions;
+import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -36,8 +36,11 @@ public final class JdbcUpserts {
                 .withBatchIntervalMs(options.sinkFlushInterval.toMillis())
                 .withMaxRetries(options.sinkMaxRetries)
                 .build();
-        return new MeteredJdbcSink<>(new CollapsingConnectionProvider(
-                new SimpleJdbcConnectionProvider(connection), statement.query(), keyParameters), execution, statement);
+        return new MeteredJdbcSink<>(
+                new CollapsingConnectionProvider(
+                        new SimpleJdbcConnectionProvider(connection), statement.query(), keyParameters),
+                execution,
+                statement);
     }
 
     static OffsetDateTime millis(long epochMillis) {
@@ -45,8 +48,10 @@ public final class JdbcUpserts {
     }
 
     static OffsetDateTime micros(long epochMicros) {
-        return OffsetDateTime.ofInstant(Instant.ofEpochSecond(
-                Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L), ZoneOffset.UTC);
+        return OffsetDateTime.ofInstant(
+                Instant.ofEpochSecond(
+                        Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L),
+                ZoneOffset.UTC);
     }
 
     /** NUMERIC parameters go in as BigDecimal, so the column stores them exactly; null as SQL NULL. */

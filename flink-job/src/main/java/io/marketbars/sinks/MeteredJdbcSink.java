@@ -39,8 +39,8 @@ public final class MeteredJdbcSink<IN> extends JdbcSink<IN> {
     private final JdbcExecutionOptions execution;
     private final JdbcQueryStatement<IN> statement;
 
-    public MeteredJdbcSink(CollapsingConnectionProvider provider, JdbcExecutionOptions execution,
-            JdbcQueryStatement<IN> statement) {
+    public MeteredJdbcSink(
+            CollapsingConnectionProvider provider, JdbcExecutionOptions execution, JdbcQueryStatement<IN> statement) {
         super(DeliveryGuarantee.AT_LEAST_ONCE, provider, execution, JdbcExactlyOnceOptions.defaults(), statement);
         this.provider = provider;
         this.execution = execution;
@@ -52,19 +52,36 @@ public final class MeteredJdbcSink<IN> extends JdbcSink<IN> {
     public JdbcWriter<IN> restoreWriter(WriterInitContext context, Collection<JdbcWriterState> state)
             throws IOException {
         provider.bindMetrics(SinkMetrics.register(context.metricGroup()));
-        return new Writer<>(provider, execution, statement,
-                JdbcOutputSerializer.of(context.createInputSerializer(), context.isObjectReuseEnabled()), state, context);
+        return new Writer<>(
+                provider,
+                execution,
+                statement,
+                JdbcOutputSerializer.of(context.createInputSerializer(), context.isObjectReuseEnabled()),
+                state,
+                context);
     }
 
     /** The connector's at-least-once writer, whose {@code close()} never throws (see the class comment). */
     static final class Writer<IN> extends JdbcWriter<IN> {
         private final CollapsingConnectionProvider provider;
 
-        Writer(CollapsingConnectionProvider provider, JdbcExecutionOptions execution, JdbcQueryStatement<IN> statement,
-                JdbcOutputSerializer<IN> serializer, Collection<JdbcWriterState> state, WriterInitContext context)
+        Writer(
+                CollapsingConnectionProvider provider,
+                JdbcExecutionOptions execution,
+                JdbcQueryStatement<IN> statement,
+                JdbcOutputSerializer<IN> serializer,
+                Collection<JdbcWriterState> state,
+                WriterInitContext context)
                 throws IOException {
-            super(provider, execution, JdbcExactlyOnceOptions.defaults(), statement, serializer,
-                    DeliveryGuarantee.AT_LEAST_ONCE, state, context);
+            super(
+                    provider,
+                    execution,
+                    JdbcExactlyOnceOptions.defaults(),
+                    statement,
+                    serializer,
+                    DeliveryGuarantee.AT_LEAST_ONCE,
+                    state,
+                    context);
             this.provider = provider;
         }
 
@@ -79,8 +96,10 @@ public final class MeteredJdbcSink<IN> extends JdbcSink<IN> {
             try {
                 super.close();
             } catch (Exception e) {
-                LOG.warn("Closing the JDBC writer after a failed write; its unwritten rows come again from the last"
-                        + " checkpoint: {}", e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                LOG.warn(
+                        "Closing the JDBC writer after a failed write; its unwritten rows come again from the last"
+                                + " checkpoint: {}",
+                        e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
                 provider.closeConnection();
             }
         }

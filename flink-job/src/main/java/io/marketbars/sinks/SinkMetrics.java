@@ -52,7 +52,10 @@ public final class SinkMetrics {
 
     /** Metrics nobody reads, for a statement used outside a Flink sink (tools, tests). */
     static SinkMetrics unregistered() {
-        return new SinkMetrics(new DescriptiveStatisticsHistogram(LATENCY_WINDOW), new SimpleCounter(), new SimpleCounter(),
+        return new SinkMetrics(
+                new DescriptiveStatisticsHistogram(LATENCY_WINDOW),
+                new SimpleCounter(),
+                new SimpleCounter(),
                 new SimpleCounter());
     }
 

@@ -26,8 +26,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * {@link CatchUpTracker} that the reader's watermark generators consult before following the wall
  * clock. The tracker's probe runs from the reader's start to its close.
  */
-public final class CatchUpKafkaSource<T> implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>,
-        ResultTypeQueryable<T> {
+public final class CatchUpKafkaSource<T>
+        implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>, ResultTypeQueryable<T> {
     private static final long serialVersionUID = 1L;
 
     private final KafkaSource<T> kafka;
@@ -55,12 +55,14 @@ public final class CatchUpKafkaSource<T> implements Source<T, KafkaPartitionSpli
     public SourceReader<T, KafkaPartitionSplit> createReader(SourceReaderContext context) throws Exception {
         Properties props = new Properties();
         props.putAll(probeProperties);
-        props.put("client.id", props.getProperty("client.id", "market-bars") + "-catch-up-" + topic + "-"
-                + context.getIndexOfSubtask());
+        props.put(
+                "client.id",
+                props.getProperty("client.id", "market-bars") + "-catch-up-" + topic + "-"
+                        + context.getIndexOfSubtask());
         CatchUpTracker tracker = new CatchUpTracker(topic, props, probeInterval);
         CatchUpTracker.bindToCurrentThread(tracker);
-        return new Reader<>(kafka.createReader(context), tracker,
-                "catch-up probe " + topic + " #" + context.getIndexOfSubtask());
+        return new Reader<>(
+                kafka.createReader(context), tracker, "catch-up probe " + topic + " #" + context.getIndexOfSubtask());
     }
 
     @Override

@@ -109,20 +109,23 @@ public final class CatchUpTracker implements AutoCloseable {
     /** The reader was given these splits (at start, on restore, or when partitions are discovered). */
     public void addSplits(Collection<KafkaPartitionSplit> splits) {
         for (KafkaPartitionSplit split : splits) {
-            partitions.putIfAbsent(split.getPartition(), new Partition(split.getTopicPartition(), split.getStartingOffset()));
+            partitions.putIfAbsent(
+                    split.getPartition(), new Partition(split.getTopicPartition(), split.getStartingOffset()));
         }
     }
 
     /** The partition a generator reads; one the reader was not told of is tracked from now on. */
     public Partition partition(int partition) {
-        return partitions.computeIfAbsent(partition,
-                p -> new Partition(new TopicPartition(topic, p), KafkaPartitionSplit.EARLIEST_OFFSET));
+        return partitions.computeIfAbsent(
+                partition, p -> new Partition(new TopicPartition(topic, p), KafkaPartitionSplit.EARLIEST_OFFSET));
     }
 
     /** Whether the probe found nothing left to read at the partition's current position, lately. */
     public boolean caughtUp(Partition p) {
         Verdict v = p.atEnd;
-        return v != null && v.position == p.nextOffset && nanoTime.getAsLong() - v.atNanos <= FRESH_PROBE_INTERVALS * probeIntervalNanos;
+        return v != null
+                && v.position == p.nextOffset
+                && nanoTime.getAsLong() - v.atNanos <= FRESH_PROBE_INTERVALS * probeIntervalNanos;
     }
 
     /** Whether every partition of the reader is caught up (true when it has none). */
@@ -201,7 +204,8 @@ public final class CatchUpTracker implements AutoCloseable {
                 long asked = p.nextOffset;
                 long position = asked >= 0 ? asked : start(c, p, ends.get(p.topicPartition), timeout);
                 Long end = ends.get(p.topicPartition);
-                boolean atEnd = end != null && (position >= end || nothingReadable(c, p.topicPartition, position, end, timeout));
+                boolean atEnd = end != null
+                        && (position >= end || nothingReadable(c, p.topicPartition, position, end, timeout));
                 p.atEnd = atEnd ? new Verdict(asked, nanoTime.getAsLong()) : null;
             }
             if (brokerUnreachable) {
@@ -214,8 +218,10 @@ public final class CatchUpTracker implements AutoCloseable {
             ps.forEach(p -> p.atEnd = null);
             if (!brokerUnreachable) {
                 brokerUnreachable = true;
-                LOG.warn("Catch-up probe of topic {} cannot read end offsets ({}); watermarks hold until it can",
-                        topic, e.toString());
+                LOG.warn(
+                        "Catch-up probe of topic {} cannot read end offsets ({}); watermarks hold until it can",
+                        topic,
+                        e.toString());
             }
         }
     }
@@ -231,12 +237,15 @@ public final class CatchUpTracker implements AutoCloseable {
                 p.resolvedStart = end == null ? -1 : end; // the end when first seen: close to where the reader began
             } else {
                 Long committed = null;
-                if (p.startingOffset == KafkaPartitionSplit.COMMITTED_OFFSET && consumerProperties.getProperty("group.id") != null) {
+                if (p.startingOffset == KafkaPartitionSplit.COMMITTED_OFFSET
+                        && consumerProperties.getProperty("group.id") != null) {
                     Map<TopicPartition, OffsetAndMetadata> m = c.committed(Set.of(tp), timeout);
                     OffsetAndMetadata om = m.get(tp);
                     committed = om == null ? null : om.offset();
                 }
-                p.resolvedStart = committed != null ? committed : c.beginningOffsets(Set.of(tp), timeout).get(tp);
+                p.resolvedStart = committed != null
+                        ? committed
+                        : c.beginningOffsets(Set.of(tp), timeout).get(tp);
             }
         }
         return p.resolvedStart;
@@ -246,8 +255,8 @@ public final class CatchUpTracker implements AutoCloseable {
      * Whether nothing a reader would see lies in [position, end): only transaction markers or
      * aborted records. Reads from the position; a read that returns nothing in time proves nothing.
      */
-    private static boolean nothingReadable(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long position, long end,
-            Duration timeout) {
+    private static boolean nothingReadable(
+            KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long position, long end, Duration timeout) {
         c.assign(Set.of(tp));
         c.seek(tp, position);
         for (ConsumerRecord<byte[], byte[]> r : c.poll(timeout).records(tp)) {

@@ -74,10 +74,16 @@ public final class FeedParser implements Serializable {
             return reject(out, RejectReason.MISSING_FIELD, "sell_qty");
         }
         if (buy.signum() < 0 || sell.signum() < 0) {
-            return reject(out, RejectReason.NEGATIVE_QUANTITY, "buy_qty " + buy.toPlainString() + ", sell_qty " + sell.toPlainString());
+            return reject(
+                    out,
+                    RejectReason.NEGATIVE_QUANTITY,
+                    "buy_qty " + buy.toPlainString() + ", sell_qty " + sell.toPlainString());
         }
         if ((buyValue == null) != (sellValue == null)) {
-            return reject(out, RejectReason.MISSING_FIELD, buyValue == null ? "buy_value (sell_value is present)" : "sell_value (buy_value is present)");
+            return reject(
+                    out,
+                    RejectReason.MISSING_FIELD,
+                    buyValue == null ? "buy_value (sell_value is present)" : "sell_value (buy_value is present)");
         }
         if (buyValue != null && (buyValue.signum() < 0 || sellValue.signum() < 0)) {
             return reject(out, RejectReason.NEGATIVE_QUANTITY, "buy_value or sell_value is negative");

@@ -108,8 +108,10 @@ final class FieldRules {
         }
         for (int i = 0; i < symbol.length(); i++) {
             char c = symbol.charAt(i);
-            if (Character.isISOControl(c) || Character.isSurrogate(c) && !Character.isHighSurrogate(c)
-                    && (i == 0 || !Character.isHighSurrogate(symbol.charAt(i - 1)))) {
+            if (Character.isISOControl(c)
+                    || Character.isSurrogate(c)
+                            && !Character.isHighSurrogate(c)
+                            && (i == 0 || !Character.isHighSurrogate(symbol.charAt(i - 1)))) {
                 return "symbol contains a control character or broken UTF-16";
             }
         }

@@ -31,7 +31,10 @@ public final class KafkaTopics {
      * @param topicsByOption option name (such as {@code --trades-topic}) to topic
      * @param clientProperties the job's Kafka client settings (SASL, TLS), as its sources use them
      */
-    public static void requireExist(String bootstrapServers, Properties clientProperties, Map<String, String> topicsByOption,
+    public static void requireExist(
+            String bootstrapServers,
+            Properties clientProperties,
+            Map<String, String> topicsByOption,
             Duration timeout) {
         Properties props = new Properties();
         props.putAll(clientProperties);
@@ -45,7 +48,8 @@ public final class KafkaTopics {
         try (Admin admin = Admin.create(withoutUnknownSettings(props))) {
             Map<String, KafkaFuture<?>> described = new LinkedHashMap<>();
             for (String topic : topicsByOption.values()) {
-                described.computeIfAbsent(topic, t -> admin.describeTopics(List.of(t)).allTopicNames());
+                described.computeIfAbsent(
+                        topic, t -> admin.describeTopics(List.of(t)).allTopicNames());
             }
             for (Map.Entry<String, String> e : topicsByOption.entrySet()) {
                 try {
@@ -57,8 +61,11 @@ public final class KafkaTopics {
                         // The client's own deadline (default.api.timeout.ms), the same bound as ours.
                         throw notAnswered(bootstrapServers, timeout, e);
                     } else {
-                        throw new IllegalStateException("Cannot check Kafka topic '" + e.getValue() + "' (" + e.getKey()
-                                + ") at " + bootstrapServers + ": " + ex.getCause().getMessage(), ex.getCause());
+                        throw new IllegalStateException(
+                                "Cannot check Kafka topic '" + e.getValue() + "' (" + e.getKey() + ") at "
+                                        + bootstrapServers + ": "
+                                        + ex.getCause().getMessage(),
+                                ex.getCause());
                     }
                 } catch (TimeoutException ex) {
                     throw notAnswered(bootstrapServers, timeout, e);
@@ -71,7 +78,8 @@ public final class KafkaTopics {
         if (!missing.isEmpty()) {
             throw new IllegalStateException((missing.size() == 1 ? "Kafka topic " : "Kafka topics ")
                     + String.join(", ", missing) + (missing.size() == 1 ? " does" : " do") + " not exist at "
-                    + bootstrapServers + ": create " + (missing.size() == 1 ? "it" : "them") + " or correct the option.");
+                    + bootstrapServers + ": create " + (missing.size() == 1 ? "it" : "them")
+                    + " or correct the option.");
         }
     }
 

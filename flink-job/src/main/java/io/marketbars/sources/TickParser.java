@@ -1,10 +1,10 @@
 package io.marketbars.sources;
 
+import static io.marketbars.sources.FieldRules.*;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import static io.marketbars.sources.FieldRules.*;
-
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
 import java.io.IOException;
@@ -26,7 +26,6 @@ import java.math.BigDecimal;
  */
 public final class TickParser implements Serializable {
     private static final long serialVersionUID = 1L;
-
 
     private final long maxFutureSkewMicros;
     private transient JsonFactory json;
@@ -123,7 +122,6 @@ public final class TickParser implements Serializable {
         return validate(out, nowMillis, f);
     }
 
-
     private static Long sequence(JsonParser p, JsonToken v) throws IOException {
         try {
             if (v == JsonToken.VALUE_NUMBER_INT) {
@@ -138,7 +136,6 @@ public final class TickParser implements Serializable {
         }
         throw new FieldException("seq must be an integer");
     }
-
 
     // ---------------------------------------------------------------------------------------------
     // The fast front end: the scanner reads the fields, the same rules judge them.
@@ -225,7 +222,6 @@ public final class TickParser implements Serializable {
         out.raw = null;
         return out;
     }
-
 
     private static Tick reject(Tick out, RejectReason reason, String detail) {
         out.rejectReason = reason.name();

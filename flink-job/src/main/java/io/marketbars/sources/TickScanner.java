@@ -30,8 +30,15 @@ final class TickScanner {
     /** Well under Jackson's 1000-digit number limit; real prices are far shorter. */
     private static final int FAST_MAX_NUMBER = 100;
 
-    private static final int F_OTHER = 0, F_SYMBOL = 1, F_TS = 2, F_PRICE = 3, F_QTY = 4, F_SEQ = 5,
-            F_SIDE = 6, F_BID = 7, F_ASK = 8;
+    private static final int F_OTHER = 0,
+            F_SYMBOL = 1,
+            F_TS = 2,
+            F_PRICE = 3,
+            F_QTY = 4,
+            F_SEQ = 5,
+            F_SIDE = 6,
+            F_BID = 7,
+            F_ASK = 8;
     private static final int V_STRING = 0, V_INT = 1, V_FLOAT = 2, V_NULL = 3, V_BOOLEAN = 4;
 
     private TickScanner() {}
@@ -139,7 +146,6 @@ final class TickScanner {
             throw new FieldException("seq is not a 64-bit integer");
         }
     }
-
 
     /** Stores one known field's value as Jackson's front end would; false: let Jackson do it. */
     private static boolean readField(byte[] b, int field, int type, int start, int end, RawTick f)

@@ -54,11 +54,16 @@ public final class TickWatermarks<T extends Timestamped> implements WatermarkGen
     private long lastEventMillis;
     /** Activity-clock time since which the watermark follows the clock; MIN_VALUE when it does not. */
     private long followingSinceMillis = Long.MIN_VALUE;
+
     private long followingFrom;
     private long lastEmitted = Long.MIN_VALUE;
     private boolean idle;
 
-    TickWatermarks(Duration bound, Duration maxClockJump, Duration idleTimeout, RelativeClock activityClock,
+    TickWatermarks(
+            Duration bound,
+            Duration maxClockJump,
+            Duration idleTimeout,
+            RelativeClock activityClock,
             CatchUpTracker catchUp) {
         this.boundMillis = bound.toMillis();
         this.maxClockJumpMillis = maxClockJump.toMillis();
@@ -83,8 +88,12 @@ public final class TickWatermarks<T extends Timestamped> implements WatermarkGen
      */
     public static <T extends Timestamped> WatermarkStrategy<T> strategy(
             Duration bound, Duration maxClockJump, Duration idleTimeout, boolean live) {
-        return WatermarkStrategy.<T>forGenerator(ctx -> new TickWatermarks<>(bound, maxClockJump, idleTimeout,
-                        ctx.getInputActivityClock(), live ? CatchUpTracker.ofCurrentThread() : null))
+        return WatermarkStrategy.<T>forGenerator(ctx -> new TickWatermarks<>(
+                        bound,
+                        maxClockJump,
+                        idleTimeout,
+                        ctx.getInputActivityClock(),
+                        live ? CatchUpTracker.ofCurrentThread() : null))
                 .withTimestampAssigner((r, kafkaTs) -> r.isRejected() ? kafkaTs : r.tsMillis());
     }
 
@@ -109,7 +118,8 @@ public final class TickWatermarks<T extends Timestamped> implements WatermarkGen
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
         long now = activityClock.relativeTimeMillis();
-        boolean quietAndCaughtUp = catchUp != null && now - lastEventMillis >= idleTimeoutMillis
+        boolean quietAndCaughtUp = catchUp != null
+                && now - lastEventMillis >= idleTimeoutMillis
                 && (partition == null ? catchUp.allCaughtUp() : catchUp.caughtUp(partition));
         if (maxTimestamp == Long.MIN_VALUE) {
             if (quietAndCaughtUp && !idle) {

@@ -151,10 +151,15 @@ public final class CsvImport {
         }
 
         public String summary() {
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "import-csv: %d rows read, %d sent, %d rejected%s in %.3f s (%,.0f rows/s)",
-                    rowsRead, sent, rejected, failed == 0 ? "" : ", " + failed + " failed to send",
-                    elapsed.toNanos() / 1e9, rowsPerSecond());
+                    rowsRead,
+                    sent,
+                    rejected,
+                    failed == 0 ? "" : ", " + failed + " failed to send",
+                    elapsed.toNanos() / 1e9,
+                    rowsPerSecond());
         }
     }
 
@@ -198,7 +203,10 @@ public final class CsvImport {
             // A missing topic is named at once, as the job names its own (a producer would wait
             // max.block.ms for it to appear); an unreachable broker fails within the same bound.
             try {
-                KafkaTopics.requireExist(cmd.bootstrapServers, props, Map.of("--topic", cmd.settings.topic()),
+                KafkaTopics.requireExist(
+                        cmd.bootstrapServers,
+                        props,
+                        Map.of("--topic", cmd.settings.topic()),
                         KafkaTopics.DEFAULT_TIMEOUT);
             } catch (IllegalStateException e) {
                 err.println("import-csv: " + e.getMessage());
@@ -234,7 +242,8 @@ public final class CsvImport {
     private static Reader open(Path file, InputStream stdin) throws IOException {
         InputStream in = file == null ? stdin : Files.newInputStream(file);
         in = new BufferedInputStream(in, 1 << 16);
-        if (file != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) {
+        if (file != null
+                && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) {
             in = new GZIPInputStream(in, 1 << 16);
         }
         // Bytes that are not UTF-8 become U+FFFD, which rejects their row (see CsvReader): a
@@ -254,8 +263,8 @@ public final class CsvImport {
      * @throws CsvFormatException if the header lacks a required column, or there is no symbol
      * @throws IOException if {@code in} cannot be read
      */
-    public static Result importCsv(Reader in, Producer<byte[], byte[]> producer, Settings settings,
-            PrintStream errors) throws IOException {
+    public static Result importCsv(Reader in, Producer<byte[], byte[]> producer, Settings settings, PrintStream errors)
+            throws IOException {
         long start = System.nanoTime();
         CsvReader csv = new CsvReader(in, settings.delimiter());
         if (!csv.nextNonBlank()) {
@@ -308,8 +317,8 @@ public final class CsvImport {
         }
         Exception failure = firstFailure.get();
         if (failure != null) {
-            errors.println("import-csv: stopped after line " + csv.recordLine() + ": sending to Kafka failed: "
-                    + failure);
+            errors.println(
+                    "import-csv: stopped after line " + csv.recordLine() + ": sending to Kafka failed: " + failure);
         }
         return new Result(rowsRead, sent.sum(), rejected, failed.sum(), Duration.ofNanos(System.nanoTime() - start));
     }
@@ -320,8 +329,8 @@ public final class CsvImport {
             return csv.nextNonBlank();
         } catch (IOException e) {
             producer.flush();
-            throw new IOException("stopped after line " + csv.recordLine()
-                    + " (the valid rows up to it were sent): " + e, e);
+            throw new IOException(
+                    "stopped after line " + csv.recordLine() + " (the valid rows up to it were sent): " + e, e);
         }
     }
 }

@@ -19,7 +19,8 @@ import org.apache.flink.util.ParameterTool;
 /** The options of {@code import-csv}, parsed; see {@link #USAGE}. */
 final class CsvImportOptions {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "Usage: import-csv --file PATH|- [--symbol SYM] [--topic " + DEFAULT_TOPIC + "]",
             "                  [--bootstrap-servers " + DEFAULT_BOOTSTRAP_SERVERS + "] [--time-zone UTC]"
                     + " [--delimiter ,]",
@@ -47,7 +48,8 @@ final class CsvImportOptions {
         // picked out before it sees the arguments.
         boolean stdin = false;
         for (int i = 0; i + 1 < list.size(); i++) {
-            if ((list.get(i).equals("--file") || list.get(i).equals("-file")) && list.get(i + 1).equals("-")) {
+            if ((list.get(i).equals("--file") || list.get(i).equals("-file"))
+                    && list.get(i + 1).equals("-")) {
                 list.subList(i, i + 2).clear();
                 stdin = true;
                 break;
@@ -87,7 +89,10 @@ final class CsvImportOptions {
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("--time-zone: " + e.getMessage());
         }
-        cmd.settings = new Settings(topic == null ? DEFAULT_TOPIC : topic, symbol, timeZone,
+        cmd.settings = new Settings(
+                topic == null ? DEFAULT_TOPIC : topic,
+                symbol,
+                timeZone,
                 delimiter == null ? ',' : delimiter(delimiter));
         return cmd;
     }

@@ -20,6 +20,7 @@ final class CsvReader {
     private boolean started;
     /** The line of the next character to read. */
     private long line = 1;
+
     private long recordLine;
     private final List<String> fields = new ArrayList<>();
     private final StringBuilder field = new StringBuilder(64);

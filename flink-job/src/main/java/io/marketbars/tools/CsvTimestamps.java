@@ -85,7 +85,10 @@ final class CsvTimestamps {
      */
     private static Instant parseIso(String s, ZoneId zone) {
         int n = s.length();
-        if (n < 16 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(13) != ':'
+        if (n < 16
+                || s.charAt(4) != '-'
+                || s.charAt(7) != '-'
+                || s.charAt(13) != ':'
                 || "Tt ".indexOf(s.charAt(10)) < 0) {
             throw new IllegalArgumentException("neither an epoch number nor ISO-8601");
         }

@@ -16,8 +16,10 @@ final class ImportProducer {
 
     static final String ENV_PREFIX = "KAFKA_";
 
-    private static final Set<String> NOT_FROM_ENV = Set.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+    private static final Set<String> NOT_FROM_ENV = Set.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
 
     private ImportProducer() {}
 
@@ -47,7 +49,8 @@ final class ImportProducer {
             if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) {
                 continue;
             }
-            String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+            String key =
+                    name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
             if (NOT_FROM_ENV.contains(key)) {
                 continue; // bootstrap servers: the option decides (see CommandLine); serializers: fixed
             }

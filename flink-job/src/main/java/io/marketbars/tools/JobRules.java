@@ -40,7 +40,8 @@ final class JobRules {
             case NEGATIVE_QUANTITY:
                 return detail + " is negative";
             case TIMESTAMP_OUT_OF_RANGE:
-                return "ts '" + abbreviate(tsText.trim()) + "' is " + (detail.startsWith("ts ") ? detail.substring(3) : detail)
+                return "ts '" + abbreviate(tsText.trim()) + "' is "
+                        + (detail.startsWith("ts ") ? detail.substring(3) : detail)
                         + (ts.isBefore(Instant.ofEpochMilli(now)) ? " (wrong unit?)" : "");
             default:
                 return detail;

@@ -28,8 +28,12 @@ public final class Migrate {
         MigrationSettings settings;
         try {
             // The database options come from JobOptions, the schema settings from MigrationSettings.
-            options = JobOptions.fromArgs(args, env, java.util.Arrays.stream(MigrationSettings.Setting.values())
-                    .map(MigrationSettings.Setting::option).collect(java.util.stream.Collectors.toSet()));
+            options = JobOptions.fromArgs(
+                    args,
+                    env,
+                    java.util.Arrays.stream(MigrationSettings.Setting.values())
+                            .map(MigrationSettings.Setting::option)
+                            .collect(java.util.stream.Collectors.toSet()));
             settings = MigrationSettings.fromArgs(args, env);
         } catch (IllegalArgumentException e) {
             err.println("migrate: " + e.getMessage());
@@ -38,7 +42,8 @@ public final class Migrate {
         try {
             MigrateResult result = Migrations.migrate(options.dbUrl, options.dbUser, options.dbPassword(), settings);
             // Flyway leaves the target version empty when nothing was pending.
-            String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+            String version =
+                    result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
             out.println("Schema at version " + version + " (" + result.migrationsExecuted
                     + " migrations applied), exchange time zone "
                     + settings.get(MigrationSettings.Setting.EXCHANGE_TIME_ZONE));

@@ -70,8 +70,8 @@ final class RowParser {
             }
             Integer before = at.putIfAbsent(c, i);
             if (before != null) {
-                throw new CsvFormatException("header: columns '" + header.get(before) + "' and '"
-                        + header.get(i) + "' both give the " + c.names.get(0));
+                throw new CsvFormatException("header: columns '" + header.get(before) + "' and '" + header.get(i)
+                        + "' both give the " + c.names.get(0));
             }
         }
         List<String> missing = new ArrayList<>();

@@ -65,7 +65,10 @@ final class TickEncoder {
 
     /** Whether every decimal of the row reads the same in both forms (no exponent), the usual case. */
     static boolean plainAlready(TickRow row) {
-        return plain(row.price) && plain(row.qty) && (row.bid == null || plain(row.bid)) && (row.ask == null || plain(row.ask));
+        return plain(row.price)
+                && plain(row.qty)
+                && (row.bid == null || plain(row.bid))
+                && (row.ask == null || plain(row.ask));
     }
 
     /** {@link BigDecimal#toString()} uses an exponent only for a negative scale or a small adjusted exponent. */

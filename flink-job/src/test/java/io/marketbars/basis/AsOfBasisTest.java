@@ -1,6 +1,5 @@
 package io.marketbars.basis;
 
-import io.marketbars.common.DeadLetters;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.index;
@@ -9,6 +8,7 @@ import static io.marketbars.testing.TestTicks.policy;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.marketbars.common.DeadLetters;
 import io.marketbars.records.BasisBar;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.IndexValue;
@@ -41,7 +41,9 @@ class AsOfBasisTest {
         FuturesContracts contracts = new FuturesContracts("VN30F*=VN30", "", "", zone);
         harness = ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
                 new AsOfBasis(policy(BOUND, lateness, 300_000L), contracts, "trades", "index-values"),
-                t -> contracts.underlyingOf(t.symbol), v -> v.symbol, Types.STRING);
+                t -> contracts.underlyingOf(t.symbol),
+                v -> v.symbol,
+                Types.STRING);
     }
 
     @AfterEach
@@ -70,8 +72,11 @@ class AsOfBasisTest {
     }
 
     private List<DeadLetter> deadLetters() {
-        return harness.getSideOutput(DeadLetters.TAG) == null ? List.of()
-                : harness.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        return harness.getSideOutput(DeadLetters.TAG) == null
+                ? List.of()
+                : harness.getSideOutput(DeadLetters.TAG).stream()
+                        .map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
     }
 
     @Test
@@ -177,7 +182,9 @@ class AsOfBasisTest {
         value(lastOfDay, "1300");
         trade(nextDay, "1310");
         watermark(ms(nextDay) + 60_000);
-        assertThat(bars()).singleElement().satisfies(b -> assertThat(b.basisClose).isEqualByComparingTo("10"));
+        assertThat(bars())
+                .singleElement()
+                .satisfies(b -> assertThat(b.basisClose).isEqualByComparingTo("10"));
     }
 
     @Test
@@ -191,7 +198,9 @@ class AsOfBasisTest {
 
         value(MINUTE_0.plusMillis(5_000), "1301"); // late: both minutes are closed
         assertThat(bars()).hasSize(4);
-        assertThat(bars().subList(2, 4)).extracting(b -> b.basisClose.toPlainString()).containsExactly("9", "10");
+        assertThat(bars().subList(2, 4))
+                .extracting(b -> b.basisClose.toPlainString())
+                .containsExactly("9", "10");
         assertThat(deadLetters()).isEmpty();
         // Same trades, new basis: only the index revision tells the sink which version is newer.
         assertThat(bars()).extracting(b -> b.joinedCount).containsExactly(1L, 1L, 1L, 1L);
@@ -236,7 +245,9 @@ class AsOfBasisTest {
         watermark(ms(MINUTE_0) + 59_999);
 
         assertThat(bars().get(0).basisClose).isEqualByComparingTo("11");
-        assertThat(bars().get(0).indexRevision).as("every admitted value counts, duplicates too").isEqualTo(3);
+        assertThat(bars().get(0).indexRevision)
+                .as("every admitted value counts, duplicates too")
+                .isEqualTo(3);
     }
 
     @Test
@@ -251,16 +262,21 @@ class AsOfBasisTest {
 
         // Flink does not checkpoint watermarks: the restored operator starts without one.
         FuturesContracts contracts = new FuturesContracts("VN30F*=VN30", "", "", HCM);
-        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(
-                new AsOfBasis(policy(BOUND, 300_000L, 300_000L), contracts, "trades", "index-values")),
-                (Tick t) -> contracts.underlyingOf(t.symbol), (IndexValue v) -> v.symbol, Types.STRING);
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(
+                new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(
+                        new AsOfBasis(policy(BOUND, 300_000L, 300_000L), contracts, "trades", "index-values")),
+                (Tick t) -> contracts.underlyingOf(t.symbol),
+                (IndexValue v) -> v.symbol,
+                Types.STRING);
         harness.setup();
         harness.initializeState(snapshot);
         harness.open();
         value(MINUTE_0.plusMillis(20_000), "1305");
 
         assertThat(bars()).extracting(b -> b.basisClose.toPlainString()).containsExactly("5");
-        assertThat(bars().get(0).indexRevision).as("the count survives the restore").isEqualTo(2);
+        assertThat(bars().get(0).indexRevision)
+                .as("the count survives the restore")
+                .isEqualTo(2);
     }
 
     @Test

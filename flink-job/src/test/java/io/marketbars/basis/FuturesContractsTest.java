@@ -11,11 +11,14 @@ import org.junit.jupiter.api.Test;
 
 class FuturesContractsTest {
     private static final ZoneId HCM = ZoneId.of("Asia/Ho_Chi_Minh");
-    private final FuturesContracts contracts = new FuturesContracts("VN30F*=VN30,ESZ4=SPX", "VN30F1M=VN30F+1,VN30F2M=VN30F+2",
-            "VN30F2504=2025-04-16", HCM);
+    private final FuturesContracts contracts = new FuturesContracts(
+            "VN30F*=VN30,ESZ4=SPX", "VN30F1M=VN30F+1,VN30F2M=VN30F+2", "VN30F2504=2025-04-16", HCM);
 
     private static long at(String localDateTime) {
-        return java.time.LocalDateTime.parse(localDateTime).atZone(HCM).toInstant().toEpochMilli();
+        return java.time.LocalDateTime.parse(localDateTime)
+                .atZone(HCM)
+                .toInstant()
+                .toEpochMilli();
     }
 
     @Test
@@ -41,7 +44,9 @@ class FuturesContractsTest {
     @Test
     void theTradingDayIsTheExchangesNotUtcs() {
         // 2024-12-19T17:30Z is already the 20th in Ho Chi Minh City: the December contract has expired.
-        assertThat(contracts.resolve("VN30F1M", Instant.parse("2024-12-19T17:30:00Z").toEpochMilli())).isEqualTo("VN30F2501");
+        assertThat(contracts.resolve(
+                        "VN30F1M", Instant.parse("2024-12-19T17:30:00Z").toEpochMilli()))
+                .isEqualTo("VN30F2501");
         assertThat(contracts.tradingDay(Instant.parse("2024-12-19T17:30:00Z").toEpochMilli()))
                 .isEqualTo((int) LocalDate.of(2024, 12, 20).toEpochDay());
     }
@@ -56,7 +61,9 @@ class FuturesContractsTest {
     @Test
     void malformedConfigurationIsRefusedWithTheOptionsName() {
         assertThatThrownBy(() -> new FuturesContracts("VN30F*", "", "", HCM)).hasMessageContaining("--futures");
-        assertThatThrownBy(() -> new FuturesContracts("", "VN30F1M=VN30F", "", HCM)).hasMessageContaining("--futures-aliases");
-        assertThatThrownBy(() -> new FuturesContracts("", "", "VN30F2504=16/04/2025", HCM)).hasMessageContaining("--futures-expiries");
+        assertThatThrownBy(() -> new FuturesContracts("", "VN30F1M=VN30F", "", HCM))
+                .hasMessageContaining("--futures-aliases");
+        assertThatThrownBy(() -> new FuturesContracts("", "", "VN30F2504=16/04/2025", HCM))
+                .hasMessageContaining("--futures-expiries");
     }
 }

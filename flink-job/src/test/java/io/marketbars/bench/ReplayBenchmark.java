@@ -46,7 +46,8 @@ public final class ReplayBenchmark {
         int minutes = p.getInt("minutes", 60);
         boolean live = "live".equals(p.get("mode", "replay"));
 
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); EmbeddedPostgres postgres = EmbeddedPostgres.start()) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                EmbeddedPostgres postgres = EmbeddedPostgres.start()) {
             kafka.createTopic("trades", partitions);
             kafka.createTopic("bars-dead-letter", 1);
             postgres.createDatabase("bars");
@@ -54,33 +55,47 @@ public final class ReplayBenchmark {
             Migrations.migrate(dbUrl, postgres.user(), "");
 
             long t0 = System.nanoTime();
-            long startMillis = live ? System.currentTimeMillis() - 10 * 60_000L : java.time.Instant.parse("2024-12-02T02:00:00Z").toEpochMilli();
+            long startMillis = live
+                    ? System.currentTimeMillis() - 10 * 60_000L
+                    : java.time.Instant.parse("2024-12-02T02:00:00Z").toEpochMilli();
             long spanMillis = live ? 200_000L : minutes * 60_000L;
             long expectedBars = produce(kafka, ticks, symbols, partitions, startMillis, spanMillis);
-            System.out.printf("Produced %,d ticks (%d symbols, %d partitions, %.1f minutes) in %.1f s%n",
+            System.out.printf(
+                    "Produced %,d ticks (%d symbols, %d partitions, %.1f minutes) in %.1f s%n",
                     ticks, symbols, partitions, spanMillis / 60_000.0, (System.nanoTime() - t0) / 1e9);
 
-            String checkpoints = java.nio.file.Files.createTempDirectory("bench-checkpoints").toUri().toString();
-            JobOptions options = JobOptions.fromArgs(live
-                    ? new String[] {
-                        "--mode", "live",
-                        "--starting-offsets", "earliest",
-                        "--bootstrap-servers", kafka.bootstrapServers(),
-                        "--db-url", dbUrl,
-                        "--db-user", postgres.user(),
-                        "--parallelism", Integer.toString(parallelism),
-                        "--checkpoint-dir", checkpoints,
-                    }
-                    : new String[] {
-                        "--mode", "replay",
-                        "--bootstrap-servers", kafka.bootstrapServers(),
-                        "--db-url", dbUrl,
-                        "--db-user", postgres.user(),
-                        "--parallelism", Integer.toString(parallelism),
-                        "--sink-batch-size", p.get("sink-batch-size", "5000"),
-                        "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
-                        "--checkpoint-dir", checkpoints,
-                    }, Map.of());
+            String checkpoints = java.nio.file.Files.createTempDirectory("bench-checkpoints")
+                    .toUri()
+                    .toString();
+            JobOptions options = JobOptions.fromArgs(
+                    live
+                            ? new String[] {
+                                "--mode",
+                                "live",
+                                "--starting-offsets",
+                                "earliest",
+                                "--bootstrap-servers",
+                                kafka.bootstrapServers(),
+                                "--db-url",
+                                dbUrl,
+                                "--db-user",
+                                postgres.user(),
+                                "--parallelism",
+                                Integer.toString(parallelism),
+                                "--checkpoint-dir",
+                                checkpoints,
+                            }
+                            : new String[] {
+                                "--mode", "replay",
+                                "--bootstrap-servers", kafka.bootstrapServers(),
+                                "--db-url", dbUrl,
+                                "--db-user", postgres.user(),
+                                "--parallelism", Integer.toString(parallelism),
+                                "--sink-batch-size", p.get("sink-batch-size", "5000"),
+                                "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
+                                "--checkpoint-dir", checkpoints,
+                            },
+                    Map.of());
             Configuration conf = BarsJob.configuration(options);
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
@@ -97,24 +112,34 @@ public final class ReplayBenchmark {
 
             long bars;
             try (Connection c = DriverManager.getConnection(dbUrl);
-                    ResultSet rs = c.createStatement().executeQuery("SELECT count(*), sum(trade_count) FROM ohlcv_1m")) {
+                    ResultSet rs =
+                            c.createStatement().executeQuery("SELECT count(*), sum(trade_count) FROM ohlcv_1m")) {
                 rs.next();
                 bars = rs.getLong(1);
                 long trades = rs.getLong(2);
-                System.out.printf("Bars: %,d (expected %,d); trades in bars: %,d (expected %,d)%n", bars, expectedBars, trades, ticks);
+                System.out.printf(
+                        "Bars: %,d (expected %,d); trades in bars: %,d (expected %,d)%n",
+                        bars, expectedBars, trades, ticks);
                 if (bars != expectedBars || trades != ticks) {
                     throw new IllegalStateException("benchmark result is wrong");
                 }
             }
-            System.out.printf("Replay of %,d ticks at parallelism %d: %.2f s wall (job net runtime %.2f s) = %,.0f ticks/s%n",
+            System.out.printf(
+                    "Replay of %,d ticks at parallelism %d: %.2f s wall (job net runtime %.2f s) = %,.0f ticks/s%n",
                     ticks, parallelism, seconds, result.getNetRuntime() / 1e3, ticks / seconds);
         }
         System.exit(0);
     }
 
     /** Runs the live job until every tick is in a bar (or 10 minutes pass) and reports the dead letters. */
-    private static void liveBacklog(StreamExecutionEnvironment env, EmbeddedKafka kafka, String dbUrl, int ticks,
-            long expectedBars, int parallelism) throws Exception {
+    private static void liveBacklog(
+            StreamExecutionEnvironment env,
+            EmbeddedKafka kafka,
+            String dbUrl,
+            int ticks,
+            long expectedBars,
+            int parallelism)
+            throws Exception {
         long start = System.nanoTime();
         org.apache.flink.core.execution.JobClient job = env.executeAsync("live-backlog-benchmark");
         long bars = 0;
@@ -122,7 +147,8 @@ public final class ReplayBenchmark {
         while (System.nanoTime() - start < 600_000_000_000L && (bars != expectedBars || trades != ticks)) {
             Thread.sleep(1_000);
             try (Connection c = DriverManager.getConnection(dbUrl);
-                    ResultSet rs = c.createStatement().executeQuery("SELECT count(*), coalesce(sum(trade_count), 0) FROM ohlcv_1m")) {
+                    ResultSet rs = c.createStatement()
+                            .executeQuery("SELECT count(*), coalesce(sum(trade_count), 0) FROM ohlcv_1m")) {
                 rs.next();
                 bars = rs.getLong(1);
                 trades = rs.getLong(2);
@@ -144,17 +170,18 @@ public final class ReplayBenchmark {
             }
         }
         job.cancel().get();
-        System.out.printf("Live start on a backlog of %,d ticks at parallelism %d: %,d of %,d bars, %,d of %,d ticks in bars,"
-                + " %,d records in the dead-letter topic, after %.1f s%n", ticks, parallelism, bars, expectedBars, trades, ticks,
-                deadLetters, seconds);
+        System.out.printf(
+                "Live start on a backlog of %,d ticks at parallelism %d: %,d of %,d bars, %,d of %,d ticks in bars,"
+                        + " %,d records in the dead-letter topic, after %.1f s%n",
+                ticks, parallelism, bars, expectedBars, trades, ticks, deadLetters, seconds);
         if (bars != expectedBars || trades != ticks || deadLetters != 0) {
             throw new IllegalStateException("the backlog was not read in event time");
         }
     }
 
     /** Random-walk ticks in time order per symbol; returns how many (symbol, minute) bars they make. */
-    private static long produce(EmbeddedKafka kafka, int ticks, int symbols, int partitions, long start, long spanMillis)
-            throws Exception {
+    private static long produce(
+            EmbeddedKafka kafka, int ticks, int symbols, int partitions, long start, long spanMillis) throws Exception {
         Properties props = kafka.producerProps();
         props.put("linger.ms", "20");
         props.put("batch.size", Integer.toString(512 * 1024));
@@ -173,12 +200,23 @@ public final class ReplayBenchmark {
                 cents[s] = Math.max(100, cents[s] + r.nextInt(11) - 5);
                 String symbol = "SYM" + s;
                 json.setLength(0);
-                json.append("{\"symbol\":\"").append(symbol).append("\",\"ts\":").append(ts)
-                        .append(",\"price\":\"").append(BigDecimal.valueOf(cents[s], 2).toPlainString())
-                        .append("\",\"qty\":").append(100 * (1 + r.nextInt(20)))
-                        .append(",\"seq\":").append(++seq[s])
-                        .append(",\"side\":\"").append(r.nextBoolean() ? 'B' : 'S').append("\"}");
-                producer.send(new ProducerRecord<>("trades", s % partitions, symbol.getBytes(StandardCharsets.UTF_8),
+                json.append("{\"symbol\":\"")
+                        .append(symbol)
+                        .append("\",\"ts\":")
+                        .append(ts)
+                        .append(",\"price\":\"")
+                        .append(BigDecimal.valueOf(cents[s], 2).toPlainString())
+                        .append("\",\"qty\":")
+                        .append(100 * (1 + r.nextInt(20)))
+                        .append(",\"seq\":")
+                        .append(++seq[s])
+                        .append(",\"side\":\"")
+                        .append(r.nextBoolean() ? 'B' : 'S')
+                        .append("\"}");
+                producer.send(new ProducerRecord<>(
+                        "trades",
+                        s % partitions,
+                        symbol.getBytes(StandardCharsets.UTF_8),
                         json.toString().getBytes(StandardCharsets.UTF_8)));
                 bars.add((long) s * 1_000_000L + ts / 60_000L - start / 60_000L);
             }

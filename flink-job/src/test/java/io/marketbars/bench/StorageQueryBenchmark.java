@@ -28,8 +28,8 @@ public final class StorageQueryBenchmark {
     private StorageQueryBenchmark() {}
 
     /** The minutes below are Vietnamese trading hours: the schema's days start at midnight there. */
-    private static final MigrationSettings VIETNAM = MigrationSettings.defaults()
-            .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, "Asia/Ho_Chi_Minh");
+    private static final MigrationSettings VIETNAM =
+            MigrationSettings.defaults().with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, "Asia/Ho_Chi_Minh");
 
     public static void main(String[] args) throws Exception {
         ParameterTool p = ParameterTool.fromArgs(args);
@@ -55,30 +55,40 @@ public final class StorageQueryBenchmark {
     }
 
     private static void run(String url, int symbols, int days, int runs, boolean timescale) throws Exception {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement s = c.createStatement()) {
             long t0 = System.nanoTime();
-            s.execute("CREATE TEMP TABLE minutes AS"
-                    + " SELECT (d + t) AT TIME ZONE 'Asia/Ho_Chi_Minh' AS m"
-                    + " FROM (SELECT d FROM generate_series(timestamp '2025-01-01', timestamp '2025-12-31', interval '1 day') d"
-                    + "       WHERE extract(isodow FROM d) < 6 ORDER BY d LIMIT " + days + ") days,"
-                    + " (SELECT time '09:00' + i * interval '1 minute' AS t FROM generate_series(0, 149) i"
-                    + "  UNION ALL SELECT time '13:00' + i * interval '1 minute' FROM generate_series(0, 104) i) times");
+            s.execute(
+                    "CREATE TEMP TABLE minutes AS"
+                            + " SELECT (d + t) AT TIME ZONE 'Asia/Ho_Chi_Minh' AS m"
+                            + " FROM (SELECT d FROM generate_series(timestamp '2025-01-01', timestamp '2025-12-31', interval '1 day') d"
+                            + "       WHERE extract(isodow FROM d) < 6 ORDER BY d LIMIT " + days + ") days,"
+                            + " (SELECT time '09:00' + i * interval '1 minute' AS t FROM generate_series(0, 149) i"
+                            + "  UNION ALL SELECT time '13:00' + i * interval '1 minute' FROM generate_series(0, 104) i) times");
             s.execute("INSERT INTO ohlcv_1m SELECT 'S' || lpad(n::text, 4, '0'), m, p, p + 0.05, p - 0.05, p + 0.01,"
                     + " 1000 + n, (p + 0.02) * (1000 + n), round(p + 0.02, 10), 10 + n % 7, 400, 500, m + interval '1.25 s',"
                     + " m + interval '58.5 s'"
                     + " FROM (SELECT m, n, round((20 + n % 50 + sin(extract(epoch FROM m) / 3600))::numeric, 2) AS p"
                     + "       FROM minutes, generate_series(1, " + symbols + ") n ORDER BY m, n) g");
             long rows = count(s, "SELECT count(*) FROM ohlcv_1m");
-            System.out.printf("Loaded %,d one-minute bars (%d symbols x %d days x 255 min) in %.1f s%n", rows,
-                    symbols, days, (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "Loaded %,d one-minute bars (%d symbols x %d days x 255 min) in %.1f s%n",
+                    rows, symbols, days, (System.nanoTime() - t0) / 1e9);
             t0 = System.nanoTime();
             if (timescale) {
                 // What the compression policy does to chunks older than compressAfter (all of 2025 by now).
                 s.execute("CALL run_job((SELECT job_id FROM timescaledb_information.jobs"
                         + " WHERE proc_name = 'policy_compression' AND hypertable_name = 'ohlcv_1m'))");
-                System.out.println("Compressed chunks: " + count(s, "SELECT count(*) FROM timescaledb_information.chunks"
-                        + " WHERE hypertable_name = 'ohlcv_1m' AND is_compressed") + " of "
-                        + count(s, "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'ohlcv_1m'"));
+                System.out.println(
+                        "Compressed chunks: "
+                                + count(
+                                        s,
+                                        "SELECT count(*) FROM timescaledb_information.chunks"
+                                                + " WHERE hypertable_name = 'ohlcv_1m' AND is_compressed")
+                                + " of "
+                                + count(
+                                        s,
+                                        "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'ohlcv_1m'"));
             } else {
                 s.execute("VACUUM ANALYZE ohlcv_1m");
             }
@@ -86,16 +96,37 @@ public final class StorageQueryBenchmark {
             if (!timescale) {
                 s.execute("VACUUM ANALYZE ohlcv_1d_materialized");
             }
-            System.out.printf("Maintenance (compress or vacuum, refresh rollups) in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "Maintenance (compress or vacuum, refresh rollups) in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
         String sym = String.format("S%04d", Math.max(1, symbols / 2));
         try (Connection c = DriverManager.getConnection(url)) {
-            measure(c, runs, "year of 1m bars, ohlcv_bars", "SELECT * FROM ohlcv_bars(?, '1m', '2025-01-01', '2026-01-01')", sym);
-            measure(c, runs, "year of 1m bars, plain SELECT", "SELECT * FROM ohlcv_1m WHERE symbol = ?"
-                    + " AND bucket >= '2025-01-01' AND bucket < '2026-01-01' ORDER BY bucket", sym);
+            measure(
+                    c,
+                    runs,
+                    "year of 1m bars, ohlcv_bars",
+                    "SELECT * FROM ohlcv_bars(?, '1m', '2025-01-01', '2026-01-01')",
+                    sym);
+            measure(
+                    c,
+                    runs,
+                    "year of 1m bars, plain SELECT",
+                    "SELECT * FROM ohlcv_1m WHERE symbol = ?"
+                            + " AND bucket >= '2025-01-01' AND bucket < '2026-01-01' ORDER BY bucket",
+                    sym);
             measure(c, runs, "year of 1d bars, ohlcv_daily", "SELECT * FROM ohlcv_daily(?, 2025)", sym);
-            measure(c, runs, "month of 1h bars, ohlcv_bars", "SELECT * FROM ohlcv_bars(?, '1h', '2025-06-01', '2025-07-01')", sym);
-            measure(c, runs, "week of 5m bars, ohlcv_bars", "SELECT * FROM ohlcv_bars(?, '5m', '2025-06-02', '2025-06-09')", sym);
+            measure(
+                    c,
+                    runs,
+                    "month of 1h bars, ohlcv_bars",
+                    "SELECT * FROM ohlcv_bars(?, '1h', '2025-06-01', '2025-07-01')",
+                    sym);
+            measure(
+                    c,
+                    runs,
+                    "week of 5m bars, ohlcv_bars",
+                    "SELECT * FROM ohlcv_bars(?, '5m', '2025-06-02', '2025-06-09')",
+                    sym);
             measure(c, runs, "latest 100 15m bars, ohlcv_latest", "SELECT * FROM ohlcv_latest(?, '15m', 100)", sym);
             measure(c, runs, "latest 390 1m bars, ohlcv_latest", "SELECT * FROM ohlcv_latest(?, '1m', 390)", sym);
             try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM ohlcv_1m"
@@ -125,7 +156,8 @@ public final class StorageQueryBenchmark {
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             }
             Arrays.sort(ms);
-            System.out.printf("%-36s %7d rows  median %8.2f ms  max %8.2f ms%n", what, rows, ms[runs / 2], ms[runs - 1]);
+            System.out.printf(
+                    "%-36s %7d rows  median %8.2f ms  max %8.2f ms%n", what, rows, ms[runs / 2], ms[runs - 1]);
         }
     }
 

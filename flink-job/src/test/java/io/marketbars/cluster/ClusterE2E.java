@@ -77,24 +77,40 @@ class ClusterE2E {
             Path checkpoints = SharedCluster.workDir().resolve("checkpoints").resolve(topic);
             List<String> args = new ArrayList<>(List.of(
                     "run",
-                    "--mode", "live",
-                    "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-                    "--trades-topic", topic,
-                    "--index-topic", topic + "_index",
-                    "--foreign-flow-topic", topic + "_flow",
-                    "--futures", "VN30F*=VN30",
-                    "--futures-aliases", "VN30F1M=VN30F+1",
-                    "--exchange-time-zone", EXCHANGE.getId(),
-                    "--dead-letter-topic", dlq,
-                    "--group-id", TestServices.unique("group"),
-                    "--starting-offsets", "earliest",
-                    "--db-url", db,
-                    "--db-user", TestServices.postgres().user(),
+                    "--mode",
+                    "live",
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers(),
+                    "--trades-topic",
+                    topic,
+                    "--index-topic",
+                    topic + "_index",
+                    "--foreign-flow-topic",
+                    topic + "_flow",
+                    "--futures",
+                    "VN30F*=VN30",
+                    "--futures-aliases",
+                    "VN30F1M=VN30F+1",
+                    "--exchange-time-zone",
+                    EXCHANGE.getId(),
+                    "--dead-letter-topic",
+                    dlq,
+                    "--group-id",
+                    TestServices.unique("group"),
+                    "--starting-offsets",
+                    "earliest",
+                    "--db-url",
+                    db,
+                    "--db-user",
+                    TestServices.postgres().user(),
                     // The production idle timeout: a restore after the TaskManager kill meets a backlog,
                     // which must be read in event time (the closing ticks close the last bars).
-                    "--checkpoint-interval", "1 s",
-                    "--checkpoint-dir", checkpoints.toUri().toString(),
-                    "--sink-flush-interval", "200 ms"));
+                    "--checkpoint-interval",
+                    "1 s",
+                    "--checkpoint-dir",
+                    checkpoints.toUri().toString(),
+                    "--sink-flush-interval",
+                    "200 ms"));
             return new Setup(topic, db, args);
         }
     }
@@ -113,9 +129,15 @@ class ClusterE2E {
             awaitRunning(jobId, Duration.ofSeconds(60));
             List<String> names = new ArrayList<>(rest.vertices(jobId).keySet());
             LOG.info("Vertices in the Web UI: {}", names);
-            assertThat(String.join(" | ", names)).as("operators read as a pipeline")
-                    .containsSubsequence("Kafka trades", "Parse and validate", "Deduplicate and order", "Combine runs",
-                            "OHLCV 1m", "Upsert ohlcv_1m");
+            assertThat(String.join(" | ", names))
+                    .as("operators read as a pipeline")
+                    .containsSubsequence(
+                            "Kafka trades",
+                            "Parse and validate",
+                            "Deduplicate and order",
+                            "Combine runs",
+                            "OHLCV 1m",
+                            "Upsert ohlcv_1m");
             assertThat(String.join(" | ", names))
                     .contains("Basis 1m (as-of join)", "Upsert basis_1m", "Foreign flow 1m", "Upsert foreign_flow_1m");
 
@@ -123,18 +145,33 @@ class ClusterE2E {
 
             long parsed = tape.records.size() - tape.count(Kind.MALFORMED);
             int expectedRows = BarOracle.expectedRows(tape).size();
-            Map<String, JsonNode> m = awaitMetrics(jobId, Map.of("ticksIn", parsed + closing, "barsOut", (long) expectedRows,
-                    "sinkRowsWritten", (long) expectedRows), Duration.ofSeconds(30),
-                    "ticksIn", "deadLettered", "duplicates", "lateTicksAccepted", "lateTicksDeadLettered",
-                    "timestampOutOfRange", "watermarkLagMillis", "barsOut", "barUpdatesFromLateTicks",
-                    "sinkBatches", "sinkRowsWritten", "sinkBatchLatencyMillis_max", "sinkBatchLatencyMillis_p99",
+            Map<String, JsonNode> m = awaitMetrics(
+                    jobId,
+                    Map.of("ticksIn", parsed + closing, "barsOut", (long) expectedRows, "sinkRowsWritten", (long)
+                            expectedRows),
+                    Duration.ofSeconds(30),
+                    "ticksIn",
+                    "deadLettered",
+                    "duplicates",
+                    "lateTicksAccepted",
+                    "lateTicksDeadLettered",
+                    "timestampOutOfRange",
+                    "watermarkLagMillis",
+                    "barsOut",
+                    "barUpdatesFromLateTicks",
+                    "sinkBatches",
+                    "sinkRowsWritten",
+                    "sinkBatchLatencyMillis_max",
+                    "sinkBatchLatencyMillis_p99",
                     "deadLetterReason.MALFORMED_JSON");
             LOG.info("Metrics through REST: {}", m);
             int rows = BarOracle.expectedRows(tape).size();
             assertThat(sum(m, "ticksIn")).isEqualTo(parsed + closing);
             assertThat(sum(m, "deadLettered")).isEqualTo(tape.count(Kind.MALFORMED));
-            assertThat(sum(m, "deadLetterReason.MALFORMED_JSON")).isEqualTo(tape.records.stream()
-                    .filter(e -> "MALFORMED_JSON".equals(e.expectedReason)).count());
+            assertThat(sum(m, "deadLetterReason.MALFORMED_JSON"))
+                    .isEqualTo(tape.records.stream()
+                            .filter(e -> "MALFORMED_JSON".equals(e.expectedReason))
+                            .count());
             assertThat(sum(m, "duplicates")).isEqualTo(tape.count(Kind.DUPLICATE));
             assertThat(sum(m, "lateTicksDeadLettered")).isEqualTo(tape.count(Kind.TOO_LATE));
             assertThat(sum(m, "lateTicksAccepted")).isBetween(0L, tape.count(Kind.LATE_ALLOWED));
@@ -143,18 +180,25 @@ class ClusterE2E {
             assertThat(sum(m, "barsOut")).isGreaterThanOrEqualTo(rows);
             assertThat(sum(m, "sinkRowsWritten")).isBetween((long) rows, sum(m, "barsOut"));
             assertThat(sum(m, "sinkBatches")).isPositive().isLessThanOrEqualTo(sum(m, "sinkRowsWritten"));
-            assertThat(m.get("sinkBatchLatencyMillis_max").path("max").asDouble()).isGreaterThanOrEqualTo(0)
+            assertThat(m.get("sinkBatchLatencyMillis_max").path("max").asDouble())
+                    .isGreaterThanOrEqualTo(0)
                     .isLessThan(10_000);
             // The watermark stands just behind the closing ticks, so the lag is the wall clock minus that.
             long watermark = tape.start.toEpochMilli() + MINUTES * 60_000L + CLOSE_AFTER_MILLIS - 2_001;
             double lag = m.get("watermarkLagMillis").path("max").asDouble();
-            assertThat(lag).isBetween((double) (System.currentTimeMillis() - watermark - 120_000),
-                    (double) (System.currentTimeMillis() - watermark + 1_000));
+            assertThat(lag).isBetween((double) (System.currentTimeMillis() - watermark - 120_000), (double)
+                    (System.currentTimeMillis() - watermark + 1_000));
 
             String prometheus = FlinkRest.text("http://127.0.0.1:" + cluster.taskManagerPrometheusPort() + "/metrics");
-            assertThat(prometheus).as("the Prometheus reporter exports the custom metrics")
-                    .contains("_ticksIn{", "_barsOut{", "_duplicates{", "_watermarkLagMillis{",
-                            "_sinkBatchLatencyMillis{", "_sinkRowsWritten{");
+            assertThat(prometheus)
+                    .as("the Prometheus reporter exports the custom metrics")
+                    .contains(
+                            "_ticksIn{",
+                            "_barsOut{",
+                            "_duplicates{",
+                            "_watermarkLagMillis{",
+                            "_sinkBatchLatencyMillis{",
+                            "_sinkRowsWritten{");
         } finally {
             rest.cancel(jobId);
         }
@@ -171,41 +215,75 @@ class ClusterE2E {
         FaultTape tape = FaultTape.generate(20251201L);
         FaultRun run = FaultRun.create("e2e_kill", tape);
         String jobId = rest.runJar(SharedCluster.jarId(), run.args, 2, null, false);
-        try (FaultTape.Publisher feed = tape.publish(run.topics, TestServices.kafka().producerProps(), Duration.ofSeconds(180))) {
+        try (FaultTape.Publisher feed =
+                tape.publish(run.topics, TestServices.kafka().producerProps(), Duration.ofSeconds(180))) {
             awaitRunning(jobId, Duration.ofSeconds(60));
             List<String> reports = new ArrayList<>();
             for (int kill = 1; kill <= 3; kill++) {
-                long completed = rest.checkpoints(jobId).path("counts").path("completed").asLong();
+                long completed =
+                        rest.checkpoints(jobId).path("counts").path("completed").asLong();
                 feed.awaitProgress(0.2 * kill, Duration.ofSeconds(120));
-                FlinkRest.await(() -> rest.checkpoints(jobId), c -> c.path("counts").path("completed").asLong() >= completed + 2,
-                        Duration.ofSeconds(60), "two new checkpoints before kill " + kill);
-                long completedBefore = rest.checkpoints(jobId).path("counts").path("completed").asLong();
+                FlinkRest.await(
+                        () -> rest.checkpoints(jobId),
+                        c -> c.path("counts").path("completed").asLong() >= completed + 2,
+                        Duration.ofSeconds(60),
+                        "two new checkpoints before kill " + kill);
+                long completedBefore =
+                        rest.checkpoints(jobId).path("counts").path("completed").asLong();
                 double progressAtKill = feed.progress();
 
                 long killed = System.nanoTime();
                 long killedWall = System.currentTimeMillis();
                 assertThat(cluster.killTaskManager()).as("SIGKILL: 128 + 9").isEqualTo(137);
                 // The replacement comes 30 s later, as a rescheduled pod would: a backlog builds meanwhile.
-                JsonNode noticed = FlinkRest.await(() -> rest.job(jobId), j -> !"RUNNING".equals(j.path("state").asText())
-                        || j.path("vertices").findValues("status").stream().anyMatch(st -> !"RUNNING".equals(st.asText())),
-                        Duration.ofSeconds(30), "the job to notice the lost TaskManager");
+                JsonNode noticed = FlinkRest.await(
+                        () -> rest.job(jobId),
+                        j -> !"RUNNING".equals(j.path("state").asText())
+                                || j.path("vertices").findValues("status").stream()
+                                        .anyMatch(st -> !"RUNNING".equals(st.asText())),
+                        Duration.ofSeconds(30),
+                        "the job to notice the lost TaskManager");
                 double noticedSeconds = (System.nanoTime() - killed) / 1e9;
-                LOG.info("Kill {}: job {} after {} s", kill, noticed.path("state").asText(), noticedSeconds);
+                LOG.info(
+                        "Kill {}: job {} after {} s",
+                        kill,
+                        noticed.path("state").asText(),
+                        noticedSeconds);
                 Thread.sleep(Math.max(0, 30_000 - (System.nanoTime() - killed) / 1_000_000));
                 long replaced = System.nanoTime();
                 cluster.startTaskManager();
                 awaitRunning(jobId, Duration.ofSeconds(120));
                 double runningSeconds = (System.nanoTime() - replaced) / 1e9;
-                JsonNode restored = FlinkRest.await(() -> rest.checkpoints(jobId),
-                        c -> c.path("latest").path("restored").path("restore_timestamp").asLong() > killedWall
-                                && c.path("latest").path("completed").path("latest_ack_timestamp").asLong() > killedWall,
-                        Duration.ofSeconds(60), "a restore and a new completed checkpoint").path("latest").path("restored");
+                JsonNode restored = FlinkRest.await(
+                                () -> rest.checkpoints(jobId),
+                                c -> c.path("latest")
+                                                        .path("restored")
+                                                        .path("restore_timestamp")
+                                                        .asLong()
+                                                > killedWall
+                                        && c.path("latest")
+                                                        .path("completed")
+                                                        .path("latest_ack_timestamp")
+                                                        .asLong()
+                                                > killedWall,
+                                Duration.ofSeconds(60),
+                                "a restore and a new completed checkpoint")
+                        .path("latest")
+                        .path("restored");
                 double checkpointSeconds = (System.nanoTime() - replaced) / 1e9;
-                assertThat(restored.path("id").asLong()).as("the newest checkpoint").isGreaterThanOrEqualTo(completedBefore);
+                assertThat(restored.path("id").asLong())
+                        .as("the newest checkpoint")
+                        .isGreaterThanOrEqualTo(completedBefore);
                 assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
-                reports.add(String.format("kill %d at %.0f%% of the tape: noticed after %.1f s; replacement started 30 s after"
-                        + " the kill, all tasks RUNNING %.1f s and a new checkpoint %.1f s after it (restored checkpoint %d)",
-                        kill, 100 * progressAtKill, noticedSeconds, runningSeconds, checkpointSeconds, restored.path("id").asLong()));
+                reports.add(String.format(
+                        "kill %d at %.0f%% of the tape: noticed after %.1f s; replacement started 30 s after"
+                                + " the kill, all tasks RUNNING %.1f s and a new checkpoint %.1f s after it (restored checkpoint %d)",
+                        kill,
+                        100 * progressAtKill,
+                        noticedSeconds,
+                        runningSeconds,
+                        checkpointSeconds,
+                        restored.path("id").asLong()));
             }
             feed.await(Duration.ofMinutes(3));
             long tail = tape.awaitOracle(run.dbUrl, run.topics, Duration.ofMinutes(2), () -> isRunning(jobId));
@@ -213,10 +291,15 @@ class ClusterE2E {
                 LOG.info("Scenario 2: {}", r);
                 System.out.println("Scenario 2: " + r);
             });
-            System.out.printf("Scenario 2: %d records; tables equal to the oracles (%d ohlcv, %d basis, %d flow rows), %d dead letters"
-                    + " once each, %.1f s after the last record was published%n", tape.records.size(), tape.ohlcvRows().size(),
+            System.out.printf(
+                    "Scenario 2: %d records; tables equal to the oracles (%d ohlcv, %d basis, %d flow rows), %d dead letters"
+                            + " once each, %.1f s after the last record was published%n",
+                    tape.records.size(),
+                    tape.ohlcvRows().size(),
                     tape.basisRows().size(),
-                    tape.flowRows().size(), tape.expectedDeadLetters(run.topics).size(), tail / 1000.0);
+                    tape.flowRows().size(),
+                    tape.expectedDeadLetters(run.topics).size(),
+                    tail / 1000.0);
         } finally {
             rest.cancel(jobId);
         }
@@ -231,22 +314,37 @@ class ClusterE2E {
         FaultTape tape = FaultTape.generate(20251202L);
         FaultRun run = FaultRun.create("e2e_upgrade", tape);
         String jobId = rest.runJar(SharedCluster.jarId(), run.args, 2, null, false);
-        try (FaultTape.Publisher feed = tape.publish(run.topics, TestServices.kafka().producerProps(), Duration.ofSeconds(100))) {
+        try (FaultTape.Publisher feed =
+                tape.publish(run.topics, TestServices.kafka().producerProps(), Duration.ofSeconds(100))) {
             awaitRunning(jobId, Duration.ofSeconds(60));
             List<String> reports = new ArrayList<>();
             int[] parallelisms = {1, 2};
             for (int step = 0; step < parallelisms.length; step++) {
                 String current = jobId;
                 feed.awaitProgress(0.3 * (step + 1), Duration.ofSeconds(90));
-                FlinkRest.await(() -> rest.checkpoints(current), c -> c.path("counts").path("completed").asInt() >= 1,
-                        Duration.ofSeconds(60), "a checkpoint mid-stream");
-                int from = rest.job(current).path("vertices").get(0).path("parallelism").asInt();
+                FlinkRest.await(
+                        () -> rest.checkpoints(current),
+                        c -> c.path("counts").path("completed").asInt() >= 1,
+                        Duration.ofSeconds(60),
+                        "a checkpoint mid-stream");
+                int from = rest.job(current)
+                        .path("vertices")
+                        .get(0)
+                        .path("parallelism")
+                        .asInt();
                 long stopped = System.nanoTime();
-                String savepoint = rest.stopWithSavepoint(current,
-                        SharedCluster.workDir().resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
-                FlinkRest.await(() -> rest.job(current), j -> "FINISHED".equals(j.path("state").asText()),
-                        Duration.ofSeconds(30), "the stopped job to finish");
-                assertThat(feed.progress()).as("records still flowing after the stop").isLessThan(1.0);
+                String savepoint = rest.stopWithSavepoint(
+                        current,
+                        SharedCluster.workDir().resolve("savepoints").toUri().toString(),
+                        Duration.ofSeconds(60));
+                FlinkRest.await(
+                        () -> rest.job(current),
+                        j -> "FINISHED".equals(j.path("state").asText()),
+                        Duration.ofSeconds(30),
+                        "the stopped job to finish");
+                assertThat(feed.progress())
+                        .as("records still flowing after the stop")
+                        .isLessThan(1.0);
                 Map<String, Long> state = savepointStateSizes(current);
                 long basisState = stateOf(state, "Basis 1m (as-of join)");
                 long flowState = stateOf(state, "Foreign flow 1m");
@@ -260,14 +358,19 @@ class ClusterE2E {
                 double downSeconds = (System.nanoTime() - stopped) / 1e9;
                 assertThat(rest.job(resumed).path("vertices").findValues("parallelism"))
                         .allSatisfy(p -> assertThat(p.asInt()).isEqualTo(target));
-                JsonNode restored = FlinkRest.await(() -> rest.checkpoints(resumed),
-                        c -> c.path("latest").path("restored").hasNonNull("id"), Duration.ofSeconds(30), "restore info")
-                        .path("latest").path("restored");
+                JsonNode restored = FlinkRest.await(
+                                () -> rest.checkpoints(resumed),
+                                c -> c.path("latest").path("restored").hasNonNull("id"),
+                                Duration.ofSeconds(30),
+                                "restore info")
+                        .path("latest")
+                        .path("restored");
                 assertThat(restored.path("is_savepoint").asBoolean()).isTrue();
                 assertThat(restored.path("external_path").asText()).isEqualTo(savepoint);
-                reports.add(String.format("parallelism %d to %d (resumed at %.0f%% of the tape): stop, savepoint and resubmission took %.1f s"
-                        + " until all tasks ran (as-of join state %d bytes, foreign-flow state %d bytes)", from, target,
-                        100 * feed.progress(), downSeconds, basisState, flowState));
+                reports.add(String.format(
+                        "parallelism %d to %d (resumed at %.0f%% of the tape): stop, savepoint and resubmission took %.1f s"
+                                + " until all tasks ran (as-of join state %d bytes, foreign-flow state %d bytes)",
+                        from, target, 100 * feed.progress(), downSeconds, basisState, flowState));
             }
             feed.await(Duration.ofMinutes(2));
             String last = jobId;
@@ -276,7 +379,8 @@ class ClusterE2E {
                 LOG.info("Scenario 7: {}", r);
                 System.out.println("Scenario 7: " + r);
             });
-            System.out.printf("Scenario 7: tables equal to the oracles, dead letters once each, %.1f s after the last record%n",
+            System.out.printf(
+                    "Scenario 7: tables equal to the oracles, dead letters once each, %.1f s after the last record%n",
                     tail / 1000.0);
         } finally {
             if (isRunning(jobId)) {
@@ -289,17 +393,23 @@ class ClusterE2E {
     private static Map<String, Long> savepointStateSizes(String jobId) throws Exception {
         JsonNode checkpoints = rest.checkpoints(jobId);
         long id = checkpoints.path("latest").path("savepoint").path("id").asLong();
-        JsonNode tasks = rest.get("/jobs/" + jobId + "/checkpoints/details/" + id).path("tasks");
+        JsonNode tasks =
+                rest.get("/jobs/" + jobId + "/checkpoints/details/" + id).path("tasks");
         Map<String, Long> sizes = new HashMap<>();
-        rest.vertices(jobId).forEach((name, vertexId) -> sizes.put(name, tasks.path(vertexId).path("state_size").asLong()));
+        rest.vertices(jobId)
+                .forEach((name, vertexId) ->
+                        sizes.put(name, tasks.path(vertexId).path("state_size").asLong()));
         LOG.info("State sizes in savepoint {} of {}: {}", id, jobId, sizes);
         return sizes;
     }
 
     /** The state size of the (chained) vertex whose name starts with {@code operator}. */
     private static long stateOf(Map<String, Long> sizes, String operator) {
-        return sizes.entrySet().stream().filter(e -> e.getKey().startsWith(operator)).mapToLong(Map.Entry::getValue)
-                .findFirst().orElseThrow(() -> new AssertionError("no vertex " + operator + " in " + sizes.keySet()));
+        return sizes.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(operator))
+                .mapToLong(Map.Entry::getValue)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no vertex " + operator + " in " + sizes.keySet()));
     }
 
     private static boolean isRunning(String jobId) {
@@ -315,22 +425,37 @@ class ClusterE2E {
         static FaultRun create(String name, FaultTape tape) throws Exception {
             FaultTape.Topics topics = FaultTape.Topics.create(name);
             String db = TestServices.migratedDatabase(name, FeedTape.ZONE);
-            return new FaultRun(topics, db, args(topics, db, SharedCluster.workDir().resolve("checkpoints").resolve(topics.trades())));
+            return new FaultRun(
+                    topics,
+                    db,
+                    args(
+                            topics,
+                            db,
+                            SharedCluster.workDir().resolve("checkpoints").resolve(topics.trades())));
         }
 
         /** The fault tape's topics in live mode, every option at its default but checkpointing every second. */
         static List<String> args(FaultTape.Topics topics, String db, java.nio.file.Path checkpoints) {
             List<String> args = new ArrayList<>(List.of(
                     "run",
-                    "--mode", "live",
-                    "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-                    "--group-id", TestServices.unique("group"),
-                    "--starting-offsets", "earliest",
-                    "--db-url", db,
-                    "--db-user", TestServices.postgres().user(),
-                    "--checkpoint-interval", "1 s",
-                    "--checkpoint-dir", checkpoints.toUri().toString(),
-                    "--sink-flush-interval", "200 ms"));
+                    "--mode",
+                    "live",
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers(),
+                    "--group-id",
+                    TestServices.unique("group"),
+                    "--starting-offsets",
+                    "earliest",
+                    "--db-url",
+                    db,
+                    "--db-user",
+                    TestServices.postgres().user(),
+                    "--checkpoint-interval",
+                    "1 s",
+                    "--checkpoint-dir",
+                    checkpoints.toUri().toString(),
+                    "--sink-flush-interval",
+                    "200 ms"));
             args.addAll(FaultTape.jobArgs(topics));
             return args;
         }
@@ -343,7 +468,10 @@ class ClusterE2E {
         while (!rest.allTasksRunning(jobId)) {
             JsonNode job = rest.job(jobId);
             String state = job.path("state").asText();
-            if (System.nanoTime() > deadline || "FAILED".equals(state) || "FINISHED".equals(state) || "CANCELED".equals(state)) {
+            if (System.nanoTime() > deadline
+                    || "FAILED".equals(state)
+                    || "FINISHED".equals(state)
+                    || "CANCELED".equals(state)) {
                 throw new AssertionError("Job " + jobId + " is " + state + ", not RUNNING: "
                         + rest.get("/jobs/" + jobId + "/exceptions") + "\n" + cluster.logTail("jobmanager.log", 40));
             }
@@ -356,7 +484,9 @@ class ClusterE2E {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> rows = List.of();
         while (System.nanoTime() < deadline) {
-            rows = BarRows.read(dbUrl).stream().filter(r -> !r.startsWith(TapeFeed.CLOSING_SYMBOL)).toList();
+            rows = BarRows.read(dbUrl).stream()
+                    .filter(r -> !r.startsWith(TapeFeed.CLOSING_SYMBOL))
+                    .toList();
             if (rows.equals(expected)) {
                 return;
             }
@@ -375,8 +505,8 @@ class ClusterE2E {
      * Polls until every metric in {@code atLeast} reaches its value: the REST API serves metrics the
      * JobManager fetched up to {@code metrics.fetcher.update-interval} ago, vertex by vertex.
      */
-    static Map<String, JsonNode> awaitMetrics(String jobId, Map<String, Long> atLeast, Duration timeout, String... names)
-            throws Exception {
+    static Map<String, JsonNode> awaitMetrics(
+            String jobId, Map<String, Long> atLeast, Duration timeout, String... names) throws Exception {
         FlinkRest rest = SharedCluster.get().rest();
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, JsonNode> values;
@@ -390,8 +520,10 @@ class ClusterE2E {
                 }
             }
             Map<String, JsonNode> current = values;
-            if (values.keySet().containsAll(List.of(names)) && atLeast.entrySet().stream().allMatch(
-                    e -> current.containsKey(e.getKey()) && current.get(e.getKey()).path("sum").asLong() >= e.getValue())) {
+            if (values.keySet().containsAll(List.of(names))
+                    && atLeast.entrySet().stream()
+                            .allMatch(e -> current.containsKey(e.getKey())
+                                    && current.get(e.getKey()).path("sum").asLong() >= e.getValue())) {
                 return values;
             }
             Thread.sleep(500);

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -44,25 +43,39 @@ class JobManagerFailoverE2E {
         FaultTape tape = FaultTape.generate(20251203L);
         FaultTape.Topics topics = FaultTape.Topics.create("e2e_jm");
         String db = TestServices.migratedDatabase("e2e_jm", FeedTape.ZONE);
-        Path home = SharedCluster.workDir().resolve("jm-failover-" + ProcessHandle.current().pid());
+        Path home = SharedCluster.workDir()
+                .resolve("jm-failover-" + ProcessHandle.current().pid());
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(home.resolve("zookeeper"));
-                FlinkStandaloneCluster cluster = FlinkStandaloneCluster.startHighlyAvailable(home.resolve("cluster"), 2,
-                        SharedCluster.JOB_MANAGER_ENV, new HighAvailability(zk.connectString(), CLUSTER_ID), 2)) {
+                FlinkStandaloneCluster cluster = FlinkStandaloneCluster.startHighlyAvailable(
+                        home.resolve("cluster"),
+                        2,
+                        SharedCluster.JOB_MANAGER_ENV,
+                        new HighAvailability(zk.connectString(), CLUSTER_ID),
+                        2)) {
             JobManagerProcess first = cluster.awaitLeader(Duration.ofSeconds(30));
-            JobManagerProcess standby = cluster.jobManagers().stream().filter(jm -> jm != first).findFirst().orElseThrow();
+            JobManagerProcess standby = cluster.jobManagers().stream()
+                    .filter(jm -> jm != first)
+                    .findFirst()
+                    .orElseThrow();
             FlinkRest rest = first.rest();
             List<String> args = ClusterE2E.FaultRun.args(topics, db, home.resolve("checkpoints"));
             String jobId = rest.runJar(rest.uploadJar(SharedCluster.jobJar()), args, 2, null, false);
 
             // The job reads from the earliest offsets: the feed may start while its tasks deploy.
-            try (FaultTape.Publisher publisher = tape.publish(topics, TestServices.kafka().producerProps(), Duration.ofSeconds(90))) {
+            try (FaultTape.Publisher publisher =
+                    tape.publish(topics, TestServices.kafka().producerProps(), Duration.ofSeconds(90))) {
                 awaitAllTasksRunning(rest, jobId, Duration.ofSeconds(90));
                 publisher.awaitProgress(0.2, Duration.ofSeconds(60));
-                JsonNode before = FlinkRest.await(() -> rest.checkpoints(jobId),
-                        c -> c.path("counts").path("completed").asInt() >= 2, Duration.ofSeconds(60), "two checkpoints mid-stream");
-                long latestBefore = before.path("latest").path("completed").path("id").asLong();
+                JsonNode before = FlinkRest.await(
+                        () -> rest.checkpoints(jobId),
+                        c -> c.path("counts").path("completed").asInt() >= 2,
+                        Duration.ofSeconds(60),
+                        "two checkpoints mid-stream");
+                long latestBefore =
+                        before.path("latest").path("completed").path("id").asLong();
                 assertThat(standby.rest().get("/jobs/overview").findValuesAsText("jid"))
-                        .as("a standby's REST API answers for the leader").containsExactly(jobId);
+                        .as("a standby's REST API answers for the leader")
+                        .containsExactly(jobId);
                 int sentAtKill = publisher.sent();
 
                 long killed = System.nanoTime();
@@ -73,33 +86,54 @@ class JobManagerFailoverE2E {
                 double leaderSeconds = (System.nanoTime() - killed) / 1e9;
                 assertThat(leader).as("the standby leads").isEqualTo(standby);
                 FlinkRest standbyRest = leader.rest();
-                FlinkRest.await(() -> jobsOverview(standbyRest), o -> o.findValuesAsText("jid").contains(jobId),
-                        Duration.ofSeconds(60), "the same job, recovered from the job graph store");
+                FlinkRest.await(
+                        () -> jobsOverview(standbyRest),
+                        o -> o.findValuesAsText("jid").contains(jobId),
+                        Duration.ofSeconds(60),
+                        "the same job, recovered from the job graph store");
                 awaitAllTasksRunning(standbyRest, jobId, Duration.ofSeconds(90));
                 double tasksRunningSeconds = (System.nanoTime() - killed) / 1e9;
-                JsonNode after = FlinkRest.await(() -> standbyRest.checkpoints(jobId),
+                JsonNode after = FlinkRest.await(
+                        () -> standbyRest.checkpoints(jobId),
                         c -> c.path("latest").path("restored").hasNonNull("id")
-                                && c.path("latest").path("completed").path("latest_ack_timestamp").asLong() > killedWall,
-                        Duration.ofSeconds(60), "a restore and a new completed checkpoint");
+                                && c.path("latest")
+                                                .path("completed")
+                                                .path("latest_ack_timestamp")
+                                                .asLong()
+                                        > killedWall,
+                        Duration.ofSeconds(60),
+                        "a restore and a new completed checkpoint");
                 double checkpointSeconds = (System.nanoTime() - killed) / 1e9;
                 JsonNode restored = after.path("latest").path("restored");
-                assertThat(restored.path("id").asLong()).as("the newest checkpoint, not an older one")
+                assertThat(restored.path("id").asLong())
+                        .as("the newest checkpoint, not an older one")
                         .isGreaterThanOrEqualTo(latestBefore);
                 assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
                 assertThat(restored.path("restore_timestamp").asLong()).isGreaterThan(killedWall);
-                String report = String.format("Recovery after SIGKILL of the leading JobManager (%d of %d records sent):"
-                        + " standby leads after %.1f s, all tasks RUNNING after %.1f s, first new completed checkpoint after"
-                        + " %.1f s (restored checkpoint %d, latest completed before the kill %d)", sentAtKill,
-                        tape.records.size(), leaderSeconds, tasksRunningSeconds, checkpointSeconds, restored.path("id").asLong(),
+                String report = String.format(
+                        "Recovery after SIGKILL of the leading JobManager (%d of %d records sent):"
+                                + " standby leads after %.1f s, all tasks RUNNING after %.1f s, first new completed checkpoint after"
+                                + " %.1f s (restored checkpoint %d, latest completed before the kill %d)",
+                        sentAtKill,
+                        tape.records.size(),
+                        leaderSeconds,
+                        tasksRunningSeconds,
+                        checkpointSeconds,
+                        restored.path("id").asLong(),
                         latestBefore);
                 LOG.info(report);
                 System.out.println(report);
 
                 publisher.await(Duration.ofMinutes(2));
                 long waited = tape.awaitOracle(db, topics, Duration.ofSeconds(90), () -> isRunning(standbyRest, jobId));
-                String rows = String.format("Equal to the oracles %d ms after the last record: ohlcv_1m %d rows, basis_1m %d,"
-                        + " foreign_flow_1m %d, dead letters %d (of %d records published)", waited, tape.ohlcvRows().size(),
-                        tape.basisRows().size(), tape.flowRows().size(), tape.expectedDeadLetters(topics).size(),
+                String rows = String.format(
+                        "Equal to the oracles %d ms after the last record: ohlcv_1m %d rows, basis_1m %d,"
+                                + " foreign_flow_1m %d, dead letters %d (of %d records published)",
+                        waited,
+                        tape.ohlcvRows().size(),
+                        tape.basisRows().size(),
+                        tape.flowRows().size(),
+                        tape.expectedDeadLetters(topics).size(),
                         tape.records.size());
                 LOG.info(rows);
                 System.out.println(rows);
@@ -109,17 +143,27 @@ class JobManagerFailoverE2E {
             // removes the cluster's high-availability data); close() then stops the TaskManager.
             JobManagerProcess leader = cluster.awaitLeader(Duration.ofSeconds(5));
             leader.rest().cancel(jobId);
-            FlinkRest.await(() -> leader.rest().job(jobId), j -> "CANCELED".equals(j.path("state").asText()),
-                    Duration.ofSeconds(30), "the job to be cancelled");
-            assertThat(zk.exists(CLUSTER_ZNODE)).as("the cluster's znode, while it runs").isTrue();
+            FlinkRest.await(
+                    () -> leader.rest().job(jobId),
+                    j -> "CANCELED".equals(j.path("state").asText()),
+                    Duration.ofSeconds(30),
+                    "the job to be cancelled");
+            assertThat(zk.exists(CLUSTER_ZNODE))
+                    .as("the cluster's znode, while it runs")
+                    .isTrue();
             leader.rest().shutDownCluster();
-            assertThat(leader.process().waitFor(60, TimeUnit.SECONDS)).as("the leader exits").isTrue();
+            assertThat(leader.process().waitFor(60, TimeUnit.SECONDS))
+                    .as("the leader exits")
+                    .isTrue();
             assertThat(leader.process().exitValue()).as("a clean exit").isZero();
             try (var files = Files.walk(home.resolve("cluster").resolve("ha"))) {
                 assertThat(files.filter(Files::isRegularFile).toList())
-                        .as("job graphs, blobs and job results removed from the HA storage").isEmpty();
+                        .as("job graphs, blobs and job results removed from the HA storage")
+                        .isEmpty();
             }
-            assertThat(zk.exists(CLUSTER_ZNODE)).as("the cluster's znode removed").isFalse();
+            assertThat(zk.exists(CLUSTER_ZNODE))
+                    .as("the cluster's znode removed")
+                    .isFalse();
         }
     }
 

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
 class SavepointCompatibilityE2E {
     private static final Logger LOG = LoggerFactory.getLogger(SavepointCompatibilityE2E.class);
 
-    static final String VERSION = System.getProperty("project.version", "0.1.0-SNAPSHOT").replace("-SNAPSHOT", "");
+    static final String VERSION =
+            System.getProperty("project.version", "0.1.0-SNAPSHOT").replace("-SNAPSHOT", "");
     static final Path RESOURCES = Path.of(System.getProperty("savepoint.resources", "src/test/resources/savepoints"))
             .toAbsolutePath();
     static final String DESCRIPTION = "tape.properties";
@@ -63,7 +64,9 @@ class SavepointCompatibilityE2E {
         }
         List<Path> versions;
         try (Stream<Path> dirs = Files.list(RESOURCES)) {
-            versions = dirs.filter(d -> Files.exists(d.resolve(DESCRIPTION))).sorted().toList();
+            versions = dirs.filter(d -> Files.exists(d.resolve(DESCRIPTION)))
+                    .sorted()
+                    .toList();
         }
         assertThat(versions).as("savepoints under %s", RESOURCES).isNotEmpty();
         for (Path version : versions) {
@@ -72,9 +75,14 @@ class SavepointCompatibilityE2E {
     }
 
     private static MarketTape tape(Properties p) {
-        return MarketTape.generate(Long.parseLong(p.getProperty("seed")), Integer.parseInt(p.getProperty("symbols")),
-                Integer.parseInt(p.getProperty("minutes")), Integer.parseInt(p.getProperty("ticksPerMinute")),
-                Integer.parseInt(p.getProperty("partitions")), 2_000L, 4 * 60_000L);
+        return MarketTape.generate(
+                Long.parseLong(p.getProperty("seed")),
+                Integer.parseInt(p.getProperty("symbols")),
+                Integer.parseInt(p.getProperty("minutes")),
+                Integer.parseInt(p.getProperty("ticksPerMinute")),
+                Integer.parseInt(p.getProperty("partitions")),
+                2_000L,
+                4 * 60_000L);
     }
 
     /** Takes the current version's savepoint: the first 40 s of a tiny tape, all of it still in state. */
@@ -104,9 +112,11 @@ class SavepointCompatibilityE2E {
         long parsed = saved.stream().filter(e -> e.kind != Kind.MALFORMED).count();
         Map<String, JsonNode> m = ClusterE2E.awaitMetrics(jobId, "ticksIn", parsed, Duration.ofSeconds(60), "ticksIn");
         assertThat(ClusterE2E.sum(m, "ticksIn")).isEqualTo(parsed);
-        String location = rest.stopWithSavepoint(jobId,
-                SharedCluster.workDir().resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
-        assertThat(BarRows.read(setup.dbUrl())).as("no bar written: everything is in the savepoint").isEmpty();
+        String location = rest.stopWithSavepoint(
+                jobId, SharedCluster.workDir().resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
+        assertThat(BarRows.read(setup.dbUrl()))
+                .as("no bar written: everything is in the savepoint")
+                .isEmpty();
 
         if (Files.exists(target)) {
             try (Stream<Path> old = Files.walk(target)) {
@@ -131,8 +141,10 @@ class SavepointCompatibilityE2E {
         p.setProperty("flinkVersion", org.apache.flink.runtime.util.EnvironmentInformation.getVersion());
         p.setProperty("created", Instant.now().toString());
         try (Writer w = Files.newBufferedWriter(target.resolve(DESCRIPTION))) {
-            p.store(w, "Savepoint of market-bars " + VERSION + " taken by SavepointCompatibilityE2E; "
-                    + cut + " tape records in state, no bar written");
+            p.store(
+                    w,
+                    "Savepoint of market-bars " + VERSION + " taken by SavepointCompatibilityE2E; " + cut
+                            + " tape records in state, no bar written");
         }
         LOG.info("Savepoint of {} ({} bytes, {} records in state) written to {}", VERSION, bytes, cut, target);
     }
@@ -155,20 +167,29 @@ class SavepointCompatibilityE2E {
         String jobId = rest.runJar(SharedCluster.jarId(), setup.args(), 2, savepoint, false);
         try (TapeFeed feed = new TapeFeed(topic)) {
             ClusterE2E.awaitRunning(jobId, Duration.ofSeconds(60));
-            JsonNode restored = FlinkRest.await(() -> rest.checkpoints(jobId),
-                    c -> c.path("latest").path("restored").hasNonNull("id"), Duration.ofSeconds(30), "restore info")
-                    .path("latest").path("restored");
+            JsonNode restored = FlinkRest.await(
+                            () -> rest.checkpoints(jobId),
+                            c -> c.path("latest").path("restored").hasNonNull("id"),
+                            Duration.ofSeconds(30),
+                            "restore info")
+                    .path("latest")
+                    .path("restored");
             assertThat(restored.path("is_savepoint").asBoolean()).isTrue();
-            int closing = feed.sendClosingTicks(tape, Integer.parseInt(p.getProperty("minutes")), ClusterE2E.CLOSE_AFTER_MILLIS);
+            int closing = feed.sendClosingTicks(
+                    tape, Integer.parseInt(p.getProperty("minutes")), ClusterE2E.CLOSE_AFTER_MILLIS);
 
             ClusterE2E.awaitRows(setup.dbUrl(), BarOracle.expectedRows(tape), Duration.ofSeconds(90));
             long parsedAfter = tape.records.subList(cut, tape.records.size()).stream()
-                    .filter(e -> e.kind != Kind.MALFORMED).count();
-            Map<String, JsonNode> m = ClusterE2E.awaitMetrics(jobId, "ticksIn", parsedAfter + closing,
-                    Duration.ofSeconds(30), "ticksIn");
-            assertThat(ClusterE2E.sum(m, "ticksIn")).as("resumed at the saved offsets, not from the start")
+                    .filter(e -> e.kind != Kind.MALFORMED)
+                    .count();
+            Map<String, JsonNode> m =
+                    ClusterE2E.awaitMetrics(jobId, "ticksIn", parsedAfter + closing, Duration.ofSeconds(30), "ticksIn");
+            assertThat(ClusterE2E.sum(m, "ticksIn"))
+                    .as("resumed at the saved offsets, not from the start")
                     .isEqualTo(parsedAfter + closing);
-            LOG.info("Savepoint of {} (Flink {}) restored and matched the oracle", p.getProperty("jobVersion"),
+            LOG.info(
+                    "Savepoint of {} (Flink {}) restored and matched the oracle",
+                    p.getProperty("jobVersion"),
                     p.getProperty("flinkVersion"));
         } finally {
             rest.cancel(jobId);

@@ -10,10 +10,14 @@ import org.junit.jupiter.api.Test;
 class JobOptionsTest {
     @Test
     void passwordComesFromTheEnvironmentAndNeverShowsInToString() {
-        JobOptions o = JobOptions.fromArgs(new String[] {"--db-url", "jdbc:postgresql://db/bars?password=leaked"},
+        JobOptions o = JobOptions.fromArgs(
+                new String[] {"--db-url", "jdbc:postgresql://db/bars?password=leaked"},
                 Map.of(JobOptions.DB_PASSWORD_ENV, "s3cret", "KAFKA_SASL_JAAS_CONFIG", "secret-jaas"));
         assertThat(o.dbPassword()).isEqualTo("s3cret");
-        assertThat(o.toString()).doesNotContain("s3cret").doesNotContain("leaked").doesNotContain("secret-jaas");
+        assertThat(o.toString())
+                .doesNotContain("s3cret")
+                .doesNotContain("leaked")
+                .doesNotContain("secret-jaas");
     }
 
     @Test
@@ -24,12 +28,14 @@ class JobOptionsTest {
 
     @Test
     void onlyRealKafkaClientSettingsComeFromTheEnvironment() {
-        JobOptions o = JobOptions.fromArgs(new String[0], Map.of(
-                "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
-                "KAFKA_SASL_JAAS_CONFIG", "jaas",
-                "KAFKA_HEAP_OPTS", "-Xmx1g",
-                "KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092",
-                "KAFKA_GROUP_ID", "other"));
+        JobOptions o = JobOptions.fromArgs(
+                new String[0],
+                Map.of(
+                        "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                        "KAFKA_SASL_JAAS_CONFIG", "jaas",
+                        "KAFKA_HEAP_OPTS", "-Xmx1g",
+                        "KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092",
+                        "KAFKA_GROUP_ID", "other"));
         assertThat(o.kafkaClientProperties()).containsOnlyKeys("security.protocol", "sasl.jaas.config");
     }
 
@@ -47,21 +53,27 @@ class JobOptionsTest {
         assertThat(defaults.deadLetterTransactionalIdPrefix).isEqualTo("market-bars-dlq");
         // The broker's default transaction.max.timeout.ms; the connector's own 1 h would be refused.
         assertThat(defaults.deadLetterTransactionTimeout).isEqualTo(java.time.Duration.ofMinutes(15));
-        assertThat(JobOptions.fromArgs(new String[] {"--group-id", "bars-eu"}, Map.of()).deadLetterTransactionalIdPrefix)
-                .as("another job, another prefix").isEqualTo("bars-eu-dlq");
+        assertThat(JobOptions.fromArgs(new String[] {"--group-id", "bars-eu"}, Map.of())
+                        .deadLetterTransactionalIdPrefix)
+                .as("another job, another prefix")
+                .isEqualTo("bars-eu-dlq");
         assertThat(JobOptions.fromArgs(new String[] {"--dead-letter-transactional-id-prefix", "x"}, Map.of())
-                .deadLetterTransactionalIdPrefix).isEqualTo("x");
+                        .deadLetterTransactionalIdPrefix)
+                .isEqualTo("x");
         assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--checkpoint-interval", "10 min"}, Map.of()))
                 .hasMessageContaining("--dead-letter-transaction-timeout");
-        assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-transactional-id-prefix", " "}, Map.of()))
+        assertThatThrownBy(() ->
+                        JobOptions.fromArgs(new String[] {"--dead-letter-transactional-id-prefix", " "}, Map.of()))
                 .hasMessageContaining("--dead-letter-transactional-id-prefix");
     }
 
     @Test
     void deadLettersAreAtMostTheProducersDefaultRequestSizeUnlessRaised() {
-        assertThat(JobOptions.fromArgs(new String[0], Map.of()).deadLetterMaxRecordBytes).isEqualTo(1024 * 1024);
+        assertThat(JobOptions.fromArgs(new String[0], Map.of()).deadLetterMaxRecordBytes)
+                .isEqualTo(1024 * 1024);
         assertThat(JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "4194304"}, Map.of())
-                .deadLetterMaxRecordBytes).isEqualTo(4 * 1024 * 1024);
+                        .deadLetterMaxRecordBytes)
+                .isEqualTo(4 * 1024 * 1024);
         assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--dead-letter-max-record-bytes", "1000"}, Map.of()))
                 .hasMessageContaining("--dead-letter-max-record-bytes");
     }
@@ -78,8 +90,8 @@ class JobOptionsTest {
 
     @Test
     void migrateAcceptsItsSchemaSettingsNextToTheJobsOptions() {
-        JobOptions o = JobOptions.fromArgs(new String[] {"--db-user", "owner", "--chunk-interval", "1 day"}, Map.of(),
-                Set.of("chunk-interval"));
+        JobOptions o = JobOptions.fromArgs(
+                new String[] {"--db-user", "owner", "--chunk-interval", "1 day"}, Map.of(), Set.of("chunk-interval"));
         assertThat(o.dbUser).isEqualTo("owner");
     }
 }

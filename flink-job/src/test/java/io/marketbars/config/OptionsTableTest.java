@@ -34,13 +34,18 @@ class OptionsTableTest {
         rows.forEach(r -> documented.addAll(r.names()));
 
         assertThat(new TreeSet<>(JobOptions.defaults().keySet()))
-                .as("every declared option is read by JobOptions").isEqualTo(new TreeSet<>(JobOptions.NAMES));
+                .as("every declared option is read by JobOptions")
+                .isEqualTo(new TreeSet<>(JobOptions.NAMES));
         TreeSet<String> undocumented = new TreeSet<>(JobOptions.NAMES);
         undocumented.removeAll(documented);
         TreeSet<String> notAnOption = new TreeSet<>(documented);
         notAnOption.removeAll(JobOptions.NAMES);
-        assertThat(undocumented).as("options JobOptions reads that docs/options.md lacks a row for").isEmpty();
-        assertThat(notAnOption).as("rows of docs/options.md for options JobOptions does not read").isEmpty();
+        assertThat(undocumented)
+                .as("options JobOptions reads that docs/options.md lacks a row for")
+                .isEmpty();
+        assertThat(notAnOption)
+                .as("rows of docs/options.md for options JobOptions does not read")
+                .isEmpty();
     }
 
     @Test
@@ -55,16 +60,23 @@ class OptionsTableTest {
             }
         }
         assertThat(documented).as("defaults stated in docs/options.md").hasSizeGreaterThan(20);
-        documented.forEach((name, value) ->
-                assertThat(defaults.get(name)).as("default of --" + name + " in docs/options.md").isEqualTo(value));
+        documented.forEach((name, value) -> assertThat(defaults.get(name))
+                .as("default of --" + name + " in docs/options.md")
+                .isEqualTo(value));
     }
 
     @Test
     void everyOptionTheHelmChartCanSetIsAnOptionOfTheJob() throws IOException {
-        JsonNode schema = new ObjectMapper().readTree(repositoryFile("helm/market-bars/values.schema.json").toFile());
+        JsonNode schema = new ObjectMapper()
+                .readTree(repositoryFile("helm/market-bars/values.schema.json").toFile());
         TreeSet<String> chartOptions = new TreeSet<>();
-        schema.path("properties").path("job").path("properties").path("options").path("properties")
-                .fieldNames().forEachRemaining(chartOptions::add);
+        schema.path("properties")
+                .path("job")
+                .path("properties")
+                .path("options")
+                .path("properties")
+                .fieldNames()
+                .forEachRemaining(chartOptions::add);
         assertThat(chartOptions).as("job.options in the chart's values schema").isNotEmpty();
         assertThat(JobOptions.NAMES).containsAll(chartOptions);
     }
@@ -90,7 +102,9 @@ class OptionsTableTest {
             while (m.find()) {
                 names.add(m.group(1));
             }
-            assertThat(names).as("a row of " + markdown + " without an option: " + line).isNotEmpty();
+            assertThat(names)
+                    .as("a row of " + markdown + " without an option: " + line)
+                    .isNotEmpty();
             rows.add(new Row(names, cells[2].trim()));
         }
         assertThat(rows).as("the options table in " + markdown).isNotEmpty();

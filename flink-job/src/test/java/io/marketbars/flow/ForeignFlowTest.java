@@ -1,6 +1,5 @@
 package io.marketbars.flow;
 
-import io.marketbars.common.DeadLetters;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.MINUTE_2;
@@ -9,6 +8,7 @@ import static io.marketbars.testing.TestTicks.ms;
 import static io.marketbars.testing.TestTicks.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.marketbars.common.DeadLetters;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.FlowBar;
 import io.marketbars.records.FlowSnapshot;
@@ -46,7 +46,8 @@ class ForeignFlowTest {
         harness.close();
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(function(300_000L)),
-                (FlowSnapshot f) -> f.symbol, Types.STRING);
+                (FlowSnapshot f) -> f.symbol,
+                Types.STRING);
         harness.setup();
         if (snapshot != null) {
             harness.initializeState(snapshot);
@@ -68,8 +69,11 @@ class ForeignFlowTest {
     }
 
     private List<DeadLetter> deadLetters() {
-        return harness.getSideOutput(DeadLetters.TAG) == null ? List.of()
-                : harness.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        return harness.getSideOutput(DeadLetters.TAG) == null
+                ? List.of()
+                : harness.getSideOutput(DeadLetters.TAG).stream()
+                        .map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
     }
 
     @Test
@@ -102,7 +106,8 @@ class ForeignFlowTest {
         assertThat(m1.daySellQty).isEqualByComparingTo("900");
         assertThat(m1.daySellValue).isEqualByComparingTo("90500");
         assertThat(m1.ratedSpanMillis).isEqualTo(30_000);
-        assertThat(m1.tradingDay).isEqualTo((int) java.time.LocalDate.of(2024, 12, 2).toEpochDay());
+        assertThat(m1.tradingDay)
+                .isEqualTo((int) java.time.LocalDate.of(2024, 12, 2).toEpochDay());
     }
 
     @Test
@@ -194,8 +199,10 @@ class ForeignFlowTest {
         harness.processWatermark(ms(MINUTE_1) + 59_999);
         add(flow("FPT", MINUTE_0.plusSeconds(10), "120", "10")); // same instant, later offset: a correction
 
-        assertThat(bars()).extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString() + "/" + b.snapshotCount
-                + " rev " + b.snapshotRevision).containsExactly(
+        assertThat(bars())
+                .extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString() + "/" + b.snapshotCount + " rev "
+                        + b.snapshotRevision)
+                .containsExactly(
                         ms(MINUTE_0) + "=100/1 rev 2", ms(MINUTE_1) + "=200/1 rev 2",
                         ms(MINUTE_0) + "=120/1 rev 3", ms(MINUTE_1) + "=180/1 rev 3");
     }
@@ -223,9 +230,13 @@ class ForeignFlowTest {
         reopen(harness.snapshot(1L, 1L));
         add(flow("FPT", MINUTE_0.plusSeconds(30), "150", "15"));
 
-        assertThat(bars()).extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString())
+        assertThat(bars())
+                .extracting(b -> b.bucketStartMillis + "=" + b.buyQty.toPlainString())
                 .containsExactly(ms(MINUTE_0) + "=150", ms(MINUTE_1) + "=150");
-        assertThat(bars()).extracting(b -> b.snapshotRevision).as("the count survives the restore").containsExactly(3L, 3L);
+        assertThat(bars())
+                .extracting(b -> b.snapshotRevision)
+                .as("the count survives the restore")
+                .containsExactly(3L, 3L);
     }
 
     @Test
@@ -260,7 +271,9 @@ class ForeignFlowTest {
         add(flow("FPT", MINUTE_0.plusSeconds(10), "100", "10"));
         add(flow("FPT", MINUTE_0.plusSeconds(10), "100.0", "10"));
         harness.processWatermark(ms(MINUTE_0) + 59_999);
-        assertThat(bars()).singleElement().satisfies(b -> assertThat(b.snapshotCount).isEqualTo(1));
+        assertThat(bars())
+                .singleElement()
+                .satisfies(b -> assertThat(b.snapshotCount).isEqualTo(1));
 
         harness.processWatermark(ms(MINUTE_0) + 2 * 24 * 3_600_000L);
         assertThat(harness.numEventTimeTimers()).isZero();

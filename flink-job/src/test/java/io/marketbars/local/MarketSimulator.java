@@ -68,6 +68,7 @@ public final class MarketSimulator implements AutoCloseable {
     public static final String INDEX_SYMBOL = "VN30";
     /** The front-month VN30 futures contract, as feeds publish it: the job resolves the code. */
     public static final String FUTURES_ALIAS = "VN30F1M";
+
     private static final long FUTURES_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(450);
     private static final long FLOW_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -85,7 +86,9 @@ public final class MarketSimulator implements AutoCloseable {
         public static final Faults NONE = new Faults(0, 0, 0);
 
         public Faults {
-            if (delayedShare < 0 || duplicateShare < 0 || malformedShare < 0
+            if (delayedShare < 0
+                    || duplicateShare < 0
+                    || malformedShare < 0
                     || delayedShare + duplicateShare + malformedShare > 1) {
                 throw new IllegalArgumentException("fault shares must be >= 0 and add up to at most 1");
             }
@@ -124,8 +127,8 @@ public final class MarketSimulator implements AutoCloseable {
     private long holdSequence;
 
     /** Trades only, with {@link Faults#DEFAULT}. */
-    public MarketSimulator(Producer<byte[], byte[]> producer, String topic, long seed, double ticksPerSecond,
-            int symbolCount) {
+    public MarketSimulator(
+            Producer<byte[], byte[]> producer, String topic, long seed, double ticksPerSecond, int symbolCount) {
         this(producer, topic, null, null, seed, ticksPerSecond, symbolCount, Faults.DEFAULT);
     }
 
@@ -134,8 +137,15 @@ public final class MarketSimulator implements AutoCloseable {
      * @param flowTopic where foreign-flow snapshots go, or null for none
      * @param ticksPerSecond the trade rate outside bursts; bursts add to it
      */
-    public MarketSimulator(Producer<byte[], byte[]> producer, String topic, String indexTopic, String flowTopic,
-            long seed, double ticksPerSecond, int symbolCount, Faults faults) {
+    public MarketSimulator(
+            Producer<byte[], byte[]> producer,
+            String topic,
+            String indexTopic,
+            String flowTopic,
+            long seed,
+            double ticksPerSecond,
+            int symbolCount,
+            Faults faults) {
         if (!(ticksPerSecond > 0)) {
             throw new IllegalArgumentException("ticksPerSecond must be positive");
         }
@@ -192,8 +202,12 @@ public final class MarketSimulator implements AutoCloseable {
         thread = new Thread(this::loop, "market-simulator");
         thread.setDaemon(true);
         thread.start();
-        LOG.info("Market simulator: {} symbols at {} ticks/s to '{}'{}", generator.symbols().size(),
-                ticksPerSecond, topic, indexTopic == null ? "" : ", index to '" + indexTopic + "'");
+        LOG.info(
+                "Market simulator: {} symbols at {} ticks/s to '{}'{}",
+                generator.symbols().size(),
+                ticksPerSecond,
+                topic,
+                indexTopic == null ? "" : ", index to '" + indexTopic + "'");
     }
 
     /**
@@ -216,9 +230,16 @@ public final class MarketSimulator implements AutoCloseable {
             LOG.warn("Market simulator thread did not stop within 30 s");
         }
         thread = null;
-        LOG.info("Market simulator stopped: {} sent, {} malformed, {} duplicates, {} delayed, {} index values,"
-                + " {} futures trades, {} foreign-flow snapshots", sent(), malformed(), duplicates(), delayed(),
-                indexValues(), futuresTrades(), flowSnapshots());
+        LOG.info(
+                "Market simulator stopped: {} sent, {} malformed, {} duplicates, {} delayed, {} index values,"
+                        + " {} futures trades, {} foreign-flow snapshots",
+                sent(),
+                malformed(),
+                duplicates(),
+                delayed(),
+                indexValues(),
+                futuresTrades(),
+                flowSnapshots());
     }
 
     @Override
@@ -279,9 +300,12 @@ public final class MarketSimulator implements AutoCloseable {
     private void futuresStream(Instant now) {
         long[] trade = generator.nextFuturesTrade();
         String json = "{\"symbol\":\"" + FUTURES_ALIAS + "\",\"ts\":\"" + isoAtExchangeOffset(now) + "\",\"price\":\""
-                + decimal(trade[1]).stripTrailingZeros().toPlainString() + "\",\"qty\":" + trade[2] + ",\"seq\":" + trade[0] + "}";
-        producer.send(new ProducerRecord<>(topic, FUTURES_ALIAS.getBytes(StandardCharsets.UTF_8),
-                json.getBytes(StandardCharsets.UTF_8)), onAck);
+                + decimal(trade[1]).stripTrailingZeros().toPlainString() + "\",\"qty\":" + trade[2] + ",\"seq\":"
+                + trade[0] + "}";
+        producer.send(
+                new ProducerRecord<>(
+                        topic, FUTURES_ALIAS.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)),
+                onAck);
         futuresTrades.incrementAndGet();
     }
 
@@ -289,8 +313,12 @@ public final class MarketSimulator implements AutoCloseable {
     private void flowStream(Instant now) {
         int day = OffsetDateTime.ofInstant(now, EXCHANGE_OFFSET).getDayOfYear();
         for (String[] snapshot : generator.nextFlowSnapshots(day, isoAtExchangeOffset(now))) {
-            producer.send(new ProducerRecord<>(flowTopic, snapshot[0].getBytes(StandardCharsets.UTF_8),
-                    snapshot[1].getBytes(StandardCharsets.UTF_8)), onAck);
+            producer.send(
+                    new ProducerRecord<>(
+                            flowTopic,
+                            snapshot[0].getBytes(StandardCharsets.UTF_8),
+                            snapshot[1].getBytes(StandardCharsets.UTF_8)),
+                    onAck);
             flowSnapshots.incrementAndGet();
         }
     }
@@ -329,8 +357,9 @@ public final class MarketSimulator implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        producer.send(new ProducerRecord<>(indexTopic, INDEX_SYMBOL.getBytes(StandardCharsets.UTF_8),
-                bytes.toByteArray()), onAck);
+        producer.send(
+                new ProducerRecord<>(indexTopic, INDEX_SYMBOL.getBytes(StandardCharsets.UTF_8), bytes.toByteArray()),
+                onAck);
         indexValues.incrementAndGet();
     }
 
@@ -389,12 +418,14 @@ public final class MarketSimulator implements AutoCloseable {
         final byte[] key;
         /** Yesterday's close: the centre of the ±7% band and of the mean reversion. */
         final long reference;
+
         final long floor;
         final long ceiling;
         /** Relative share of the trading activity. */
         final double activity;
         /** Index weight: shares outstanding, in millions. */
         final long indexShares;
+
         long last;
         long seq;
 
@@ -434,6 +465,7 @@ public final class MarketSimulator implements AutoCloseable {
         final long lots;
         /** 'B', 'S' or 0 for none. */
         final char side;
+
         final long bid;
         final long ask;
         final boolean withSide;
@@ -443,8 +475,20 @@ public final class MarketSimulator implements AutoCloseable {
         final Malformation malformation;
         final int holdMillis;
 
-        Trade(Stock stock, long seq, long price, long lots, char side, long bid, long ask, boolean withSide,
-                boolean withQuote, boolean epochMillis, Fault fault, Malformation malformation, int holdMillis) {
+        Trade(
+                Stock stock,
+                long seq,
+                long price,
+                long lots,
+                char side,
+                long bid,
+                long ask,
+                boolean withSide,
+                boolean withQuote,
+                boolean epochMillis,
+                Fault fault,
+                Malformation malformation,
+                int holdMillis) {
             this.stock = stock;
             this.seq = seq;
             this.price = price;
@@ -510,6 +554,7 @@ public final class MarketSimulator implements AutoCloseable {
             "DGC", "DIG", "DXG", "EIB", "FRT", "GEX", "HCM", "HSG", "KBC", "KDH",
             "LPB", "NLG", "NVL", "PDR", "PNJ", "REE", "VCI", "VIX", "VND", "HAG"
         };
+
         private static final long[] PRICES = {
             2450, 6500, 4700, 4000, 3400, 13500, 6800, 3000, 2600, 2650,
             2350, 7200, 6000, 3800, 1200, 5500, 1050, 1700, 2600, 3400,
@@ -530,9 +575,11 @@ public final class MarketSimulator implements AutoCloseable {
         private int burstLeft;
         /** Futures minus index, in hundredths of a point; a slow random walk around 8 points. */
         private long basis = 800;
+
         private long futuresSeq;
         /** Per stock: foreign buy qty, sell qty, buy value, sell value today; the day they are for. */
         private long[][] foreign;
+
         private int foreignDay = -1;
         private Stock burstStock;
         private double burstActivity = 1;
@@ -637,8 +684,20 @@ public final class MarketSimulator implements AutoCloseable {
             }
             Malformation malformation = Malformation.values()[rng.nextInt(Malformation.values().length)];
             int holdMillis = fault == Fault.DUPLICATE ? rng.nextInt(1000) : 500 + rng.nextInt(2501);
-            return new Trade(s, ++s.seq, price, lots, side, bid, ask, withSide, withQuote, epochMillis, fault,
-                    malformation, holdMillis);
+            return new Trade(
+                    s,
+                    ++s.seq,
+                    price,
+                    lots,
+                    side,
+                    bid,
+                    ask,
+                    withSide,
+                    withQuote,
+                    epochMillis,
+                    fault,
+                    malformation,
+                    holdMillis);
         }
 
         private Stock pickStock() {
@@ -677,11 +736,20 @@ public final class MarketSimulator implements AutoCloseable {
                 // Now and then a stale server after a reconnect: buying behind the live counter.
                 boolean stale = rng.nextInt(500) == 0 && f[0] >= 1_000;
                 long shownBuy = stale ? f[0] - 1_000 : f[0];
-                StringBuilder json = new StringBuilder(160).append("{\"symbol\":\"").append(s.symbol).append("\",\"ts\":\"")
-                        .append(ts).append("\",\"buy_qty\":").append(shownBuy).append(",\"sell_qty\":").append(f[1]);
+                StringBuilder json = new StringBuilder(160)
+                        .append("{\"symbol\":\"")
+                        .append(s.symbol)
+                        .append("\",\"ts\":\"")
+                        .append(ts)
+                        .append("\",\"buy_qty\":")
+                        .append(shownBuy)
+                        .append(",\"sell_qty\":")
+                        .append(f[1]);
                 if (i % 2 == 0) {
-                    json.append(",\"buy_value\":").append(stale ? Math.max(0, f[2] - 1_000 * s.last * 10) : f[2])
-                            .append(",\"sell_value\":").append(f[3]);
+                    json.append(",\"buy_value\":")
+                            .append(stale ? Math.max(0, f[2] - 1_000 * s.last * 10) : f[2])
+                            .append(",\"sell_value\":")
+                            .append(f[3]);
                 }
                 out.add(new String[] {s.symbol, json.append('}').toString()});
             }

@@ -38,7 +38,8 @@ class MarketSimulatorIT {
         }
         assertThat(a.indexValue()).isEqualTo(b.indexValue());
         assertThat(new MarketSimulator.Generator(8, 30, faults).nextTrade().toJson(now))
-                .isNotEqualTo(new MarketSimulator.Generator(7, 30, faults).nextTrade().toJson(now));
+                .isNotEqualTo(
+                        new MarketSimulator.Generator(7, 30, faults).nextTrade().toJson(now));
     }
 
     @Test
@@ -47,7 +48,9 @@ class MarketSimulatorIT {
         Map<String, Long> lastSeq = new HashMap<>();
         for (int i = 0; i < 50_000; i++) {
             MarketSimulator.Trade t = g.nextTrade();
-            assertThat(t.price % MarketSimulator.tickSize(t.price)).as("%s at %d", t.stock.symbol, t.price).isZero();
+            assertThat(t.price % MarketSimulator.tickSize(t.price))
+                    .as("%s at %d", t.stock.symbol, t.price)
+                    .isZero();
             assertThat(t.price).isBetween(t.stock.floor, t.stock.ceiling);
             assertThat(t.bid).isLessThan(t.ask);
             assertThat(t.price).isBetween(t.bid, t.ask);
@@ -94,7 +97,9 @@ class MarketSimulatorIT {
             if (MarketSimulator.FUTURES_ALIAS.equals(new String(r.key(), StandardCharsets.UTF_8))) {
                 io.marketbars.records.Tick t = new io.marketbars.sources.TickParser(600_000)
                         .parse(r.value(), System.currentTimeMillis(), new io.marketbars.records.Tick());
-                assertThat(t.rejectReason).as(new String(r.value(), StandardCharsets.UTF_8)).isNull();
+                assertThat(t.rejectReason)
+                        .as(new String(r.value(), StandardCharsets.UTF_8))
+                        .isNull();
                 assertThat(t.price.remainder(new BigDecimal("0.1")).signum()).isZero();
                 futures++;
             } else {
@@ -109,9 +114,11 @@ class MarketSimulatorIT {
         List<ConsumerRecord<byte[], byte[]>> snapshots = consume(kafka, flow, sim.flowSnapshots());
         assertThat(snapshots).hasSize((int) sim.flowSnapshots()).isNotEmpty();
         for (ConsumerRecord<byte[], byte[]> r : snapshots) {
-            io.marketbars.records.FlowSnapshot f = feedParser.parseFlow(r.value(), System.currentTimeMillis(),
-                    new io.marketbars.records.FlowSnapshot());
-            assertThat(f.rejectReason).as(new String(r.value(), StandardCharsets.UTF_8)).isNull();
+            io.marketbars.records.FlowSnapshot f = feedParser.parseFlow(
+                    r.value(), System.currentTimeMillis(), new io.marketbars.records.FlowSnapshot());
+            assertThat(f.rejectReason)
+                    .as(new String(r.value(), StandardCharsets.UTF_8))
+                    .isNull();
             assertThat(f.symbol).isEqualTo(new String(r.key(), StandardCharsets.UTF_8));
         }
 
@@ -132,7 +139,8 @@ class MarketSimulatorIT {
             }
             String symbol = v.get("symbol").asText();
             assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(symbol);
-            Instant ts = v.get("ts").isIntegralNumber() ? Instant.ofEpochMilli(v.get("ts").asLong())
+            Instant ts = v.get("ts").isIntegralNumber()
+                    ? Instant.ofEpochMilli(v.get("ts").asLong())
                     : OffsetDateTime.parse(v.get("ts").asText()).toInstant();
             assertThat(ts).isBetween(before.minusMillis(1), after.plusMillis(1));
             if (v.get("ts").isIntegralNumber()) {
@@ -174,9 +182,10 @@ class MarketSimulatorIT {
         for (ConsumerRecord<byte[], byte[]> r : values) {
             JsonNode v = MAPPER.readTree(r.value());
             assertThat(v.get("symbol").asText()).isEqualTo("VN30");
-            assertThat(OffsetDateTime.parse(v.get("ts").asText()).getOffset().getTotalSeconds()).isEqualTo(7 * 3600);
-            assertThat(new BigDecimal(v.get("value").asText())).isBetween(new BigDecimal("1100"),
-                    new BigDecimal("1500"));
+            assertThat(OffsetDateTime.parse(v.get("ts").asText()).getOffset().getTotalSeconds())
+                    .isEqualTo(7 * 3600);
+            assertThat(new BigDecimal(v.get("value").asText()))
+                    .isBetween(new BigDecimal("1100"), new BigDecimal("1500"));
         }
     }
 
@@ -188,7 +197,10 @@ class MarketSimulatorIT {
         } catch (java.io.IOException e) {
             return null;
         }
-        if (!v.hasNonNull("symbol") || !v.hasNonNull("ts") || !v.hasNonNull("price") || !v.hasNonNull("qty")
+        if (!v.hasNonNull("symbol")
+                || !v.hasNonNull("ts")
+                || !v.hasNonNull("price")
+                || !v.hasNonNull("qty")
                 || !v.has("seq")) {
             return null;
         }

@@ -1,11 +1,11 @@
 package io.marketbars.ohlcv;
 
-import io.marketbars.functions.BarAccumulator;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.marketbars.functions.BarAccumulator;
 import io.marketbars.records.Tick;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -38,10 +38,12 @@ class CombineRunsTest {
         add(tick("A").at(MINUTE_0.plusSeconds(59)).seq(2).build());
         add(tick("A").at(MINUTE_1).seq(3).build()); // next minute
         add(tick("B").at(MINUTE_1).seq(1).build()); // next symbol
-        assertThat(harness.extractOutputValues()).extracting(p -> p.symbol + ":" + p.tradeCount)
+        assertThat(harness.extractOutputValues())
+                .extracting(p -> p.symbol + ":" + p.tradeCount)
                 .containsExactly("A:2", "A:1");
         harness.processWatermark(new Watermark(MINUTE_1.toEpochMilli()));
-        assertThat(harness.extractOutputValues()).extracting(p -> p.symbol + ":" + p.tradeCount)
+        assertThat(harness.extractOutputValues())
+                .extracting(p -> p.symbol + ":" + p.tradeCount)
                 .containsExactly("A:2", "A:1", "B:1");
         // The part went out before the watermark that may fire its window.
         assertThat(new java.util.ArrayList<>(harness.getOutput())).last().isInstanceOf(Watermark.class);

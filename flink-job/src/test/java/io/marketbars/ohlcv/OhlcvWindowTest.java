@@ -1,12 +1,12 @@
 package io.marketbars.ohlcv;
 
-import io.marketbars.functions.BarAccumulator;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.ms;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.marketbars.functions.BarAccumulator;
 import io.marketbars.pipeline.BarsPipeline;
 import io.marketbars.records.Bar;
 import io.marketbars.records.Tick;
@@ -40,7 +40,8 @@ class OhlcvWindowTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         var parts = env.fromData(TypeInformation.of(BarAccumulator.class), new BarAccumulator())
                 .keyBy(p -> p.symbol, Types.STRING);
-        var transformation = (OneInputTransformation<BarAccumulator, Bar>) BarsPipeline.ohlcvBars(parts, LATENESS).getTransformation();
+        var transformation = (OneInputTransformation<BarAccumulator, Bar>)
+                BarsPipeline.ohlcvBars(parts, LATENESS).getTransformation();
         return transformation.getOperatorFactory();
     }
 
@@ -66,11 +67,39 @@ class OhlcvWindowTest {
     @Test
     void aggregatesExactlyWhateverTheArrivalOrder() throws Exception {
         // Arrival order differs from (ts, seq) order; open and close follow (ts, seq).
-        add(tick("A").at(MINUTE_0.plusSeconds(30)).seq(5).price("10.10").qty("3").sell().build());
-        add(tick("A").at(MINUTE_0.plusSeconds(59)).seq(9).price("10.05").qty("1").build());
-        add(tick("A").at(MINUTE_0.plusSeconds(1)).seq(2).price("10.00").qty("2").buy().build());
-        add(tick("A").at(MINUTE_0.plusSeconds(1)).seq(1).price("9.95").qty("0.5").buy().build());
-        add(tick("A").at(MINUTE_0.plusSeconds(59)).seq(8).price("10.20").qty("4").build());
+        add(tick("A")
+                .at(MINUTE_0.plusSeconds(30))
+                .seq(5)
+                .price("10.10")
+                .qty("3")
+                .sell()
+                .build());
+        add(tick("A")
+                .at(MINUTE_0.plusSeconds(59))
+                .seq(9)
+                .price("10.05")
+                .qty("1")
+                .build());
+        add(tick("A")
+                .at(MINUTE_0.plusSeconds(1))
+                .seq(2)
+                .price("10.00")
+                .qty("2")
+                .buy()
+                .build());
+        add(tick("A")
+                .at(MINUTE_0.plusSeconds(1))
+                .seq(1)
+                .price("9.95")
+                .qty("0.5")
+                .buy()
+                .build());
+        add(tick("A")
+                .at(MINUTE_0.plusSeconds(59))
+                .seq(8)
+                .price("10.20")
+                .qty("4")
+                .build());
         harness.processWatermark(ms(MINUTE_1) - 1);
 
         List<Bar> bars = harness.extractOutputValues();
@@ -98,15 +127,33 @@ class OhlcvWindowTest {
         Tick early = tick("A").at(MINUTE_0.plusSeconds(30)).build();
         harness.processElement(new StreamRecord<>(part(early), ms(MINUTE_1) + 5_000)); // released by a later timer
         harness.processWatermark(ms(MINUTE_1) - 1);
-        assertThat(harness.extractOutputValues()).singleElement()
+        assertThat(harness.extractOutputValues())
+                .singleElement()
                 .satisfies(b -> assertThat(b.bucketStartMillis).isEqualTo(ms(MINUTE_0)));
     }
 
     @Test
     void partsMergeToTheSameBarAsSingleTicks() throws Exception {
-        Tick a = tick("A").at(MINUTE_0.plusSeconds(1)).seq(1).price("10").qty("1").buy().build();
-        Tick b = tick("A").at(MINUTE_0.plusSeconds(2)).seq(2).price("12").qty("2").sell().build();
-        Tick c = tick("A").at(MINUTE_0.plusSeconds(3)).seq(3).price("11").qty("3").build();
+        Tick a = tick("A")
+                .at(MINUTE_0.plusSeconds(1))
+                .seq(1)
+                .price("10")
+                .qty("1")
+                .buy()
+                .build();
+        Tick b = tick("A")
+                .at(MINUTE_0.plusSeconds(2))
+                .seq(2)
+                .price("12")
+                .qty("2")
+                .sell()
+                .build();
+        Tick c = tick("A")
+                .at(MINUTE_0.plusSeconds(3))
+                .seq(3)
+                .price("11")
+                .qty("3")
+                .build();
         harness.processElement(new StreamRecord<>(part(b, c), 0L));
         harness.processElement(new StreamRecord<>(part(a), 0L)); // the earlier trade comes last
         harness.processWatermark(ms(MINUTE_1) - 1);
@@ -123,7 +170,9 @@ class OhlcvWindowTest {
     void zeroVolumeBarHasNoVwap() throws Exception {
         add(tick("A").qty("0").build());
         harness.processWatermark(ms(MINUTE_1) - 1);
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(b -> assertThat(b.vwap).isNull());
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(b -> assertThat(b.vwap).isNull());
     }
 
     @Test

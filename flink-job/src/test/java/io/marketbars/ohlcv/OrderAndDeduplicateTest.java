@@ -1,6 +1,5 @@
 package io.marketbars.ohlcv;
 
-import io.marketbars.common.DeadLetters;
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
 import static io.marketbars.testing.TestTicks.ms;
@@ -8,6 +7,7 @@ import static io.marketbars.testing.TestTicks.policy;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.marketbars.common.DeadLetters;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
 import java.util.List;
@@ -32,7 +32,9 @@ class OrderAndDeduplicateTest {
     @BeforeEach
     void open() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades"), t -> t.symbol, Types.STRING);
+                new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades"),
+                t -> t.symbol,
+                Types.STRING);
     }
 
     @AfterEach
@@ -49,8 +51,11 @@ class OrderAndDeduplicateTest {
     }
 
     private List<DeadLetter> deadLetters() {
-        return harness.getSideOutput(DeadLetters.TAG) == null ? List.of()
-                : harness.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        return harness.getSideOutput(DeadLetters.TAG) == null
+                ? List.of()
+                : harness.getSideOutput(DeadLetters.TAG).stream()
+                        .map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
     }
 
     @Test
@@ -103,20 +108,41 @@ class OrderAndDeduplicateTest {
         add(tick("A").at(MINUTE_0.plusSeconds(31)).seq(3).price("10").build()); // 11 -> 10: down, sell
         add(tick("A").at(MINUTE_0.plusSeconds(30)).seq(2).price("11").build()); // 10 -> 11: up, buy
         add(tick("A").at(MINUTE_1.plusSeconds(1)).seq(4).price("10").build()); // zero tick after a down: sell
-        add(tick("A").at(MINUTE_1.plusSeconds(2)).seq(5).price("10.5").quote("10.4", "10.6").build()); // at mid: up, buy
+        add(tick("A")
+                .at(MINUTE_1.plusSeconds(2))
+                .seq(5)
+                .price("10.5")
+                .quote("10.4", "10.6")
+                .build()); // at mid: up, buy
         harness.processWatermark(ms(MINUTE_1) + 2999);
-        assertThat(released()).extracting(t -> t.seq + ":" + t.side)
-                .containsExactly("1:0", "2:1", "3:2", "4:2", "5:1");
+        assertThat(released()).extracting(t -> t.seq + ":" + t.side).containsExactly("1:0", "2:1", "3:2", "4:2", "5:1");
     }
 
     @Test
     void explicitSideWinsOverQuoteAndQuoteOverTickRule() throws Exception {
         add(tick("A").seq(1).price("10").build());
-        add(tick("A").at(MINUTE_0.plusMillis(1)).seq(2).price("11").sell().quote("10", "11").build());
-        add(tick("A").at(MINUTE_0.plusMillis(2)).seq(3).price("12").quote("12", "13").build()); // at bid: sell though up
-        add(tick("A").at(MINUTE_0.plusMillis(3)).seq(4).price("11").quote("10", "11").build()); // at ask: buy though down
+        add(tick("A")
+                .at(MINUTE_0.plusMillis(1))
+                .seq(2)
+                .price("11")
+                .sell()
+                .quote("10", "11")
+                .build());
+        add(tick("A")
+                .at(MINUTE_0.plusMillis(2))
+                .seq(3)
+                .price("12")
+                .quote("12", "13")
+                .build()); // at bid: sell though up
+        add(tick("A")
+                .at(MINUTE_0.plusMillis(3))
+                .seq(4)
+                .price("11")
+                .quote("10", "11")
+                .build()); // at ask: buy though down
         harness.processWatermark(ms(MINUTE_0) + 999);
-        assertThat(released()).extracting(t -> t.side)
+        assertThat(released())
+                .extracting(t -> t.side)
                 .containsExactly(Tick.SIDE_UNKNOWN, Tick.SIDE_SELL, Tick.SIDE_SELL, Tick.SIDE_BUY);
     }
 
@@ -181,7 +207,11 @@ class OrderAndDeduplicateTest {
         add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600)).seq(2).build());
         add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600 + 1)).seq(3).build());
         // Within the bound of the new clock: sorted in, not late.
-        add(tick("A").at(MINUTE_0.plusSeconds(18 * 3600).minusMillis(500)).seq(4).sell().build());
+        add(tick("A")
+                .at(MINUTE_0.plusSeconds(18 * 3600).minusMillis(500))
+                .seq(4)
+                .sell()
+                .build());
         assertThat(deadLetters()).isEmpty();
         harness.processWatermark(ms(MINUTE_0) + 18 * 3_600_000L + 5_000);
         assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 4L, 2L, 3L);
@@ -261,9 +291,9 @@ class OrderAndDeduplicateTest {
         harness.close();
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(
-                        new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades")),
-                t -> t.symbol, Types.STRING);
+                new KeyedProcessOperator<>(new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades")),
+                t -> t.symbol,
+                Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
         // The restored operator sees no watermark yet, but the bar of MINUTE_0 is already final.

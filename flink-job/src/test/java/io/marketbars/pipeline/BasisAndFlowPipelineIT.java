@@ -64,20 +64,26 @@ class BasisAndFlowPipelineIT {
         TestServices.kafka().createTopic(tradesTopic, 2);
         TestServices.kafka().createTopic(indexTopic, 1);
         TestServices.kafka().createTopic(flowTopic, 2);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(TestServices.kafka().producerProps())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(TestServices.kafka().producerProps())) {
             for (List<Rec> feed : List.of(tape.trades, tape.index, tape.flow)) {
                 String topic = feed == tape.trades ? tradesTopic : feed == tape.index ? indexTopic : flowTopic;
-                List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+                List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                        new ArrayList<>();
                 for (Rec r : feed) {
                     sent.add(producer.send(new ProducerRecord<>(topic, r.partition, r.key(), r.value)));
                 }
                 for (int i = 0; i < sent.size(); i++) {
-                    assertThat(sent.get(i).get().offset()).as("offset in %s", topic).isEqualTo(feed.get(i).offset);
+                    assertThat(sent.get(i).get().offset())
+                            .as("offset in %s", topic)
+                            .isEqualTo(feed.get(i).offset);
                 }
             }
         }
         for (Kind k : Kind.values()) {
-            assertThat(tape.all().stream().filter(r -> r.kind == k)).as("the tape has %s records", k).isNotEmpty();
+            assertThat(tape.all().stream().filter(r -> r.kind == k))
+                    .as("the tape has %s records", k)
+                    .isNotEmpty();
         }
         assertThat(tape.trades.stream().filter(r -> r.symbol.equals("VN30F1M"))).isNotEmpty();
     }
@@ -90,34 +96,55 @@ class BasisAndFlowPipelineIT {
         assertThat(FeedOracle.read(run.dbUrl, "basis_1m")).containsExactlyElementsOf(basis);
         assertThat(FeedOracle.read(run.dbUrl, "foreign_flow_1m")).containsExactlyElementsOf(flow);
         // The tape's edge cases are really in the rows compared.
-        assertThat(basis).anySatisfy(r -> assertThat(r).contains("|null|null|null|null|").startsWith("VN30F2412"));
+        assertThat(basis)
+                .anySatisfy(r -> assertThat(r).contains("|null|null|null|null|").startsWith("VN30F2412"));
         assertThat(basis).anySatisfy(r -> assertThat(r.split("\\|")[12]).isNotEqualTo("0")); // unjoined trades
         assertThat(flow).anySatisfy(r -> assertThat(r.split("\\|")[18]).isNotEqualTo("0")); // feed resets
         assertThat(flow).extracting(r -> r.split("\\|")[2]).contains("2024-12-02", "2024-12-03");
         assertThat(deadLetters(run.deadLetterTopic)).containsExactlyElementsOf(expectedDeadLetters());
-        org.slf4j.LoggerFactory.getLogger(BasisAndFlowPipelineIT.class).info(
-                "Matched the oracle: {} basis rows ({} with unjoined trades), {} flow rows ({} with resets), {} dead letters; tape {}",
-                basis.size(), basis.stream().filter(r -> !r.split("\\|")[12].equals("0")).count(), flow.size(),
-                flow.stream().filter(r -> !r.split("\\|")[18].equals("0")).count(), expectedDeadLetters().size(),
-                java.util.Arrays.stream(Kind.values()).map(k -> k + "=" + tape.all().stream().filter(r -> r.kind == k).count())
-                        .collect(java.util.stream.Collectors.joining(", ")));
+        org.slf4j.LoggerFactory.getLogger(BasisAndFlowPipelineIT.class)
+                .info(
+                        "Matched the oracle: {} basis rows ({} with unjoined trades), {} flow rows ({} with resets), {} dead letters; tape {}",
+                        basis.size(),
+                        basis.stream()
+                                .filter(r -> !r.split("\\|")[12].equals("0"))
+                                .count(),
+                        flow.size(),
+                        flow.stream()
+                                .filter(r -> !r.split("\\|")[18].equals("0"))
+                                .count(),
+                        expectedDeadLetters().size(),
+                        java.util.Arrays.stream(Kind.values())
+                                .map(k -> k + "="
+                                        + tape.all().stream()
+                                                .filter(r -> r.kind == k)
+                                                .count())
+                                .collect(java.util.stream.Collectors.joining(", ")));
     }
 
     @Test
     void failureMidStreamEndsIdenticalToAFaultFreeRun() throws Exception {
         FailOnceAfterCheckpoint.arm();
         Run failed = run(true, 2);
-        assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
-        assertThat(FailOnceAfterCheckpoint.RESTORED).as("the job restored from a checkpoint").isTrue();
+        assertThat(FailOnceAfterCheckpoint.FAILED)
+                .as("the injected failure happened")
+                .isTrue();
+        assertThat(FailOnceAfterCheckpoint.RESTORED)
+                .as("the job restored from a checkpoint")
+                .isTrue();
         // The fault-free run here is at parallelism 1: the rows must not depend on it either.
         Run clean = run(false, 1);
 
         for (String table : List.of("basis_1m", "foreign_flow_1m")) {
-            assertThat(FeedOracle.read(failed.dbUrl, table)).as(table).containsExactlyElementsOf(FeedOracle.read(clean.dbUrl, table));
+            assertThat(FeedOracle.read(failed.dbUrl, table))
+                    .as(table)
+                    .containsExactlyElementsOf(FeedOracle.read(clean.dbUrl, table));
         }
         assertThat(FeedOracle.read(failed.dbUrl, "basis_1m")).containsExactlyElementsOf(FeedOracle.basisRows(tape));
-        assertThat(FeedOracle.read(failed.dbUrl, "foreign_flow_1m")).containsExactlyElementsOf(FeedOracle.flowRows(tape));
-        assertThat(deadLetters(failed.deadLetterTopic)).as("every dead letter exactly once")
+        assertThat(FeedOracle.read(failed.dbUrl, "foreign_flow_1m"))
+                .containsExactlyElementsOf(FeedOracle.flowRows(tape));
+        assertThat(deadLetters(failed.deadLetterTopic))
+                .as("every dead letter exactly once")
                 .containsExactlyElementsOf(expectedDeadLetters());
     }
 
@@ -127,68 +154,101 @@ class BasisAndFlowPipelineIT {
         String dbUrl = TestServices.migratedDatabase("feeds");
         String dlq = TestServices.unique("dead_letters");
         TestServices.kafka().createTopic(dlq, 1);
-        JobOptions options = JobOptions.fromArgs(new String[] {
-            "--mode", "replay",
-            "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--trades-topic", tradesTopic,
-            "--index-topic", indexTopic,
-            "--foreign-flow-topic", flowTopic,
-            "--futures", "VN30F*=VN30",
-            "--futures-aliases", "VN30F1M=VN30F+1",
-            "--exchange-time-zone", FeedTape.ZONE.getId(),
-            "--dead-letter-topic", dlq,
-            "--group-id", TestServices.unique("group"),
-            "--db-url", dbUrl,
-            "--db-user", TestServices.postgres().user(),
-            "--allowed-lateness", "3 min",
-            "--checkpoint-interval", "200 ms",
-            "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
-            "--sink-batch-size", "50",
-            "--parallelism", Integer.toString(parallelism),
-        }, Map.of());
+        JobOptions options = JobOptions.fromArgs(
+                new String[] {
+                    "--mode",
+                    "replay",
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers(),
+                    "--trades-topic",
+                    tradesTopic,
+                    "--index-topic",
+                    indexTopic,
+                    "--foreign-flow-topic",
+                    flowTopic,
+                    "--futures",
+                    "VN30F*=VN30",
+                    "--futures-aliases",
+                    "VN30F1M=VN30F+1",
+                    "--exchange-time-zone",
+                    FeedTape.ZONE.getId(),
+                    "--dead-letter-topic",
+                    dlq,
+                    "--group-id",
+                    TestServices.unique("group"),
+                    "--db-url",
+                    dbUrl,
+                    "--db-user",
+                    TestServices.postgres().user(),
+                    "--allowed-lateness",
+                    "3 min",
+                    "--checkpoint-interval",
+                    "200 ms",
+                    "--checkpoint-dir",
+                    java.nio.file.Files.createTempDirectory("it-checkpoints")
+                            .toUri()
+                            .toString(),
+                    "--sink-batch-size",
+                    "50",
+                    "--parallelism",
+                    Integer.toString(parallelism),
+                },
+                Map.of());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(BarsJob.configuration(options));
         BarsJob.configure(env, options);
         BarsPipeline.Sinks production = BarsJob.productionSinks(options);
-        BarsPipeline.Sources sources = !injectFailure ? BarsJob.productionSources(options) : new BarsPipeline.Sources() {
-            @Override
-            public Source<Tick, ?, ?> trades() {
-                return BarsJob.tradesSource(options);
-            }
+        BarsPipeline.Sources sources = !injectFailure
+                ? BarsJob.productionSources(options)
+                : new BarsPipeline.Sources() {
+                    @Override
+                    public Source<Tick, ?, ?> trades() {
+                        return BarsJob.tradesSource(options);
+                    }
 
-            @Override
-            public Source<IndexValue, ?, ?> indexValues() {
-                return BarsJob.kafkaSource(options, indexTopic, new ThrottledUntilFailure<>(
-                        FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()), 2));
-            }
+                    @Override
+                    public Source<IndexValue, ?, ?> indexValues() {
+                        return BarsJob.kafkaSource(
+                                options,
+                                indexTopic,
+                                new ThrottledUntilFailure<>(
+                                        FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()), 2));
+                    }
 
-            @Override
-            public Source<FlowSnapshot, ?, ?> foreignFlow() {
-                return BarsJob.kafkaSource(options, flowTopic, new ThrottledUntilFailure<>(
-                        FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()), 2));
-            }
-        };
-        BarsPipeline.Sinks sinks = !injectFailure ? production : new BarsPipeline.Sinks() {
-            @Override
-            public void bars(DataStream<io.marketbars.records.Bar> bars) {
-                production.bars(bars);
-            }
+                    @Override
+                    public Source<FlowSnapshot, ?, ?> foreignFlow() {
+                        return BarsJob.kafkaSource(
+                                options,
+                                flowTopic,
+                                new ThrottledUntilFailure<>(
+                                        FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()), 2));
+                    }
+                };
+        BarsPipeline.Sinks sinks = !injectFailure
+                ? production
+                : new BarsPipeline.Sinks() {
+                    @Override
+                    public void bars(DataStream<io.marketbars.records.Bar> bars) {
+                        production.bars(bars);
+                    }
 
-            @Override
-            public void basisBars(DataStream<BasisBar> bars) {
-                production.basisBars(bars);
-            }
+                    @Override
+                    public void basisBars(DataStream<BasisBar> bars) {
+                        production.basisBars(bars);
+                    }
 
-            @Override
-            public void flowBars(DataStream<FlowBar> bars) {
-                production.flowBars(bars.map(new FailOnceAfterCheckpoint<FlowBar>()).uid("test-fail-once").name("Fail once"));
-            }
+                    @Override
+                    public void flowBars(DataStream<FlowBar> bars) {
+                        production.flowBars(bars.map(new FailOnceAfterCheckpoint<FlowBar>())
+                                .uid("test-fail-once")
+                                .name("Fail once"));
+                    }
 
-            @Override
-            public void deadLetters(DataStream<DeadLetter> deadLetters) {
-                production.deadLetters(deadLetters);
-            }
-        };
+                    @Override
+                    public void deadLetters(DataStream<DeadLetter> deadLetters) {
+                        production.deadLetters(deadLetters);
+                    }
+                };
         BarsPipeline.define(env, sources, sinks, options);
         env.execute("it-" + dlq);
         return new Run(dbUrl, dlq);

@@ -68,7 +68,8 @@ class DatabaseRefusalIT {
         MarketTape tape = MarketTape.generate(20241203L, 20, 10, 24, 4, 2_000L, 15 * 60_000L);
         String topic = TestServices.unique("trades");
         TestServices.kafka().createTopic(topic, tape.partitions);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(TestServices.kafka().producerProps())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(TestServices.kafka().producerProps())) {
             for (Entry e : tape.records) {
                 producer.send(new ProducerRecord<>(topic, e.partition, e.key(), e.value));
             }
@@ -81,26 +82,46 @@ class DatabaseRefusalIT {
         String dlq = TestServices.unique("dead_letters");
         TestServices.kafka().createTopic(dlq, 1);
 
-        JobOptions options = JobOptions.fromArgs(new String[] {
-            "--mode", "replay",
-            "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--trades-topic", topic,
-            "--index-topic", "none",
-            "--foreign-flow-topic", "none",
-            "--dead-letter-topic", dlq,
-            "--group-id", TestServices.unique("group"),
-            "--db-url", jobUrl,
-            "--db-user", login,
-            "--checkpoint-interval", "1 s",
-            "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
-            "--parallelism", "2",
-        }, Map.of());
+        JobOptions options = JobOptions.fromArgs(
+                new String[] {
+                    "--mode",
+                    "replay",
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers(),
+                    "--trades-topic",
+                    topic,
+                    "--index-topic",
+                    "none",
+                    "--foreign-flow-topic",
+                    "none",
+                    "--dead-letter-topic",
+                    dlq,
+                    "--group-id",
+                    TestServices.unique("group"),
+                    "--db-url",
+                    jobUrl,
+                    "--db-user",
+                    login,
+                    "--checkpoint-interval",
+                    "1 s",
+                    "--checkpoint-dir",
+                    java.nio.file.Files.createTempDirectory("it-checkpoints")
+                            .toUri()
+                            .toString(),
+                    "--parallelism",
+                    "2",
+                },
+                Map.of());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(BarsJob.configuration(options));
         BarsJob.configure(env, options);
-        BarsPipeline.define(env, () -> BarsJob.tradesSource(options,
-                new ThrottledUntilReleased<>(new TickDeserializer(options.maxFutureSkew.toMillis()), 4)),
-                BarsJob.productionSinks(options), options);
+        BarsPipeline.define(
+                env,
+                () -> BarsJob.tradesSource(
+                        options,
+                        new ThrottledUntilReleased<>(new TickDeserializer(options.maxFutureSkew.toMillis()), 4)),
+                BarsJob.productionSinks(options),
+                options);
 
         ThrottledUntilReleased.arm();
         JobClient job = env.executeAsync("refusal-" + topic);
@@ -109,25 +130,38 @@ class DatabaseRefusalIT {
         try {
             awaitTrue(() -> count(dbUrl, "SELECT count(*) FROM ohlcv_1m") > 0, Duration.ofMinutes(1), "the first bars");
             assertThat(count(dbUrl, "SELECT count(*) FROM pg_stat_activity WHERE usename = '" + login + "'"))
-                    .as("the sink is connected as the job's login user").isPositive();
+                    .as("the sink is connected as the job's login user")
+                    .isPositive();
             sql(dbUrl, "REVOKE UPDATE ON ohlcv_1m FROM bars_writer");
             long revokedAt = System.nanoTime();
-            assertThat(job.getJobStatus().get()).as("still running when the grant goes").isEqualTo(JobStatus.RUNNING);
+            assertThat(job.getJobStatus().get())
+                    .as("still running when the grant goes")
+                    .isEqualTo(JobStatus.RUNNING);
             ThrottledUntilReleased.release();
 
             // What the operator sees: the database's own words in the job's exception history ...
-            JsonNode history = FlinkRest.await(() -> rest.get("/jobs/" + id + "/exceptions"),
-                    r -> r.path("exceptionHistory").path("entries").toString().contains("permission denied for table ohlcv_1m"),
-                    Duration.ofMinutes(2), "the refusal in the job's exception history");
+            JsonNode history = FlinkRest.await(
+                    () -> rest.get("/jobs/" + id + "/exceptions"),
+                    r -> r.path("exceptionHistory")
+                            .path("entries")
+                            .toString()
+                            .contains("permission denied for table ohlcv_1m"),
+                    Duration.ofMinutes(2),
+                    "the refusal in the job's exception history");
             double secondsToException = (System.nanoTime() - revokedAt) / 1e9;
             JsonNode entry = history.path("exceptionHistory").path("entries").get(0);
             assertThat(entry.path("taskName").asText()).contains("Upsert ohlcv_1m");
             assertThat(entry.path("stacktrace").asText())
-                    .contains("refused by the database (SQLState 42501, " + (options.sinkMaxRetries + 1) + " failed attempts in a row)");
+                    .contains("refused by the database (SQLState 42501, " + (options.sinkMaxRetries + 1)
+                            + " failed attempts in a row)");
             // ... the sink's failure metrics, and the job restarting.
-            awaitTrue(() -> sum(id, SinkMetrics.BATCH_FAILURES) >= options.sinkMaxRetries + 1, Duration.ofMinutes(1),
+            awaitTrue(
+                    () -> sum(id, SinkMetrics.BATCH_FAILURES) >= options.sinkMaxRetries + 1,
+                    Duration.ofMinutes(1),
                     "sinkBatchFailures to count a batch's every attempt");
-            awaitTrue(() -> max(id, SinkMetrics.CONSECUTIVE_FAILURES) >= options.sinkMaxRetries + 1, Duration.ofMinutes(1),
+            awaitTrue(
+                    () -> max(id, SinkMetrics.CONSECUTIVE_FAILURES) >= options.sinkMaxRetries + 1,
+                    Duration.ofMinutes(1),
                     "sinkConsecutiveFailures to reach the retries");
             awaitTrue(() -> sum(id, "numRestarts") >= 1, Duration.ofMinutes(1), "a restart");
             long failures = sum(id, SinkMetrics.BATCH_FAILURES);
@@ -137,13 +171,17 @@ class DatabaseRefusalIT {
             sql(dbUrl, "GRANT UPDATE ON ohlcv_1m TO bars_writer");
             long grantedAt = System.nanoTime();
             job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
-            LOG.info("Refusal visible {} s after the revoke ({} failed attempts, {} restarts while revoked, {} entries in "
-                    + "the exception history); the job finished {} s after the grant",
-                    String.format("%.1f", secondsToException), failures, restarts,
+            LOG.info(
+                    "Refusal visible {} s after the revoke ({} failed attempts, {} restarts while revoked, {} entries in "
+                            + "the exception history); the job finished {} s after the grant",
+                    String.format("%.1f", secondsToException),
+                    failures,
+                    restarts,
                     history.path("exceptionHistory").path("entries").size(),
                     String.format("%.1f", (System.nanoTime() - grantedAt) / 1e9));
 
-            assertThat(BarRows.read(dbUrl)).as("no bar lost, none extra or different")
+            assertThat(BarRows.read(dbUrl))
+                    .as("no bar lost, none extra or different")
                     .containsExactlyElementsOf(BarOracle.expectedRows(tape));
         } finally {
             ThrottledUntilReleased.release();
@@ -173,7 +211,9 @@ class DatabaseRefusalIT {
     private static long max(JobID id, String name) {
         long max = 0;
         for (Map.Entry<String, Metric> m : REPORTER.findMetrics(id, name).entrySet()) {
-            if (m.getKey().endsWith("." + name) && m.getValue() instanceof Gauge<?> g && g.getValue() instanceof Number n) {
+            if (m.getKey().endsWith("." + name)
+                    && m.getValue() instanceof Gauge<?> g
+                    && g.getValue() instanceof Number n) {
                 max = Math.max(max, n.longValue());
             }
         }
@@ -204,7 +244,8 @@ class DatabaseRefusalIT {
 
     /** As the schema owner (the embedded server's superuser), never as the job. */
     private static void sql(String dbUrl, String statement) throws Exception {
-        try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(dbUrl);
+                Statement s = c.createStatement()) {
             s.execute(statement);
         }
     }

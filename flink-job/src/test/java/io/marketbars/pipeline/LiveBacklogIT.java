@@ -66,14 +66,18 @@ class LiveBacklogIT {
         MarketTape tape = MarketTape.generate(20241204L, 24, 12, 24, 4, 2_000L, 10 * 60_000L);
         String trades = TestServices.unique("backlog_trades");
         TestServices.kafka().createTopic(trades, tape.partitions);
-        publish(trades, tape.records.stream().map(e -> new Published(e.partition, e.offset, e.key(), e.value)).toList());
+        publish(
+                trades,
+                tape.records.stream()
+                        .map(e -> new Published(e.partition, e.offset, e.key(), e.value))
+                        .toList());
         abortTicksAtTheEndOfEachPartition(trades, tape);
         String dlq = deadLetterTopic();
         String dbUrl = TestServices.migratedDatabase("backlog");
-        JobOptions options = liveOptions(dbUrl, dlq, "--trades-topic", trades, "--index-topic", "none",
-                "--foreign-flow-topic", "none");
-        BarsPipeline.Sources sources = () -> BarsJob.tradesSource(options,
-                new Throttled<>(new TickDeserializer(options.maxFutureSkew.toMillis()), READ_PAUSE));
+        JobOptions options = liveOptions(
+                dbUrl, dlq, "--trades-topic", trades, "--index-topic", "none", "--foreign-flow-topic", "none");
+        BarsPipeline.Sources sources = () -> BarsJob.tradesSource(
+                options, new Throttled<>(new TickDeserializer(options.maxFutureSkew.toMillis()), READ_PAUSE));
 
         Set<String> expectedDeadLetters = new TreeSet<>();
         for (MarketTape.Entry e : tape.records) {
@@ -83,8 +87,13 @@ class LiveBacklogIT {
         }
         List<String> expectedBars = BarOracle.expectedRows(tape);
         long took = runUntil(options, sources, dlq, expectedDeadLetters, () -> BarRows.read(dbUrl), expectedBars);
-        LOG.info("Live start on a backlog of {} records in {} partitions: {} bars and {} dead letters as the oracle says, in {} ms",
-                tape.records.size(), tape.partitions, expectedBars.size(), expectedDeadLetters.size(), took);
+        LOG.info(
+                "Live start on a backlog of {} records in {} partitions: {} bars and {} dead letters as the oracle says, in {} ms",
+                tape.records.size(),
+                tape.partitions,
+                expectedBars.size(),
+                expectedDeadLetters.size(),
+                took);
     }
 
     @Test
@@ -94,16 +103,31 @@ class LiveBacklogIT {
         String index = TestServices.unique("backlog_index");
         String flow = TestServices.unique("backlog_flow");
         TestServices.kafka().createTopic(trades, 2);
-        TestServices.kafka().createTopic(index, 1); // one subtask has no index partition: it must not hold the basis back
+        TestServices.kafka()
+                .createTopic(index, 1); // one subtask has no index partition: it must not hold the basis back
         TestServices.kafka().createTopic(flow, 2);
         publish(trades, published(tape.trades));
         publish(index, published(tape.index));
         publish(flow, published(tape.flow));
         String dlq = deadLetterTopic();
         String dbUrl = TestServices.migratedDatabase("backlog_feeds");
-        JobOptions options = liveOptions(dbUrl, dlq, "--trades-topic", trades, "--index-topic", index,
-                "--foreign-flow-topic", flow, "--futures", "VN30F*=VN30", "--futures-aliases", "VN30F1M=VN30F+1",
-                "--exchange-time-zone", FeedTape.ZONE.getId(), "--allowed-lateness", "3 min");
+        JobOptions options = liveOptions(
+                dbUrl,
+                dlq,
+                "--trades-topic",
+                trades,
+                "--index-topic",
+                index,
+                "--foreign-flow-topic",
+                flow,
+                "--futures",
+                "VN30F*=VN30",
+                "--futures-aliases",
+                "VN30F1M=VN30F+1",
+                "--exchange-time-zone",
+                FeedTape.ZONE.getId(),
+                "--allowed-lateness",
+                "3 min");
         long skew = options.maxFutureSkew.toMillis();
         BarsPipeline.Sources sources = new BarsPipeline.Sources() {
             @Override
@@ -113,12 +137,14 @@ class LiveBacklogIT {
 
             @Override
             public Source<IndexValue, ?, ?> indexValues() {
-                return BarsJob.kafkaSource(options, index, new Throttled<>(FeedDeserializer.indexValues(skew), FEEDS_READ_PAUSE));
+                return BarsJob.kafkaSource(
+                        options, index, new Throttled<>(FeedDeserializer.indexValues(skew), FEEDS_READ_PAUSE));
             }
 
             @Override
             public Source<FlowSnapshot, ?, ?> foreignFlow() {
-                return BarsJob.kafkaSource(options, flow, new Throttled<>(FeedDeserializer.flowSnapshots(skew), FEEDS_READ_PAUSE));
+                return BarsJob.kafkaSource(
+                        options, flow, new Throttled<>(FeedDeserializer.flowSnapshots(skew), FEEDS_READ_PAUSE));
             }
         };
         Set<String> expectedDeadLetters = new TreeSet<>();
@@ -130,25 +156,41 @@ class LiveBacklogIT {
         }
         List<String> expected = new ArrayList<>(FeedOracle.basisRows(tape));
         expected.addAll(FeedOracle.flowRows(tape));
-        long took = runUntil(options, sources, dlq, expectedDeadLetters, () -> {
-            List<String> rows = new ArrayList<>(FeedOracle.read(dbUrl, "basis_1m"));
-            rows.addAll(FeedOracle.read(dbUrl, "foreign_flow_1m"));
-            return rows;
-        }, expected);
-        LOG.info("Live start on a backlog of {} trades, {} index values and {} snapshots: {} basis and flow rows and {} dead letters"
-                + " as the oracles say, in {} ms", tape.trades.size(), tape.index.size(), tape.flow.size(), expected.size(),
-                expectedDeadLetters.size(), took);
+        long took = runUntil(
+                options,
+                sources,
+                dlq,
+                expectedDeadLetters,
+                () -> {
+                    List<String> rows = new ArrayList<>(FeedOracle.read(dbUrl, "basis_1m"));
+                    rows.addAll(FeedOracle.read(dbUrl, "foreign_flow_1m"));
+                    return rows;
+                },
+                expected);
+        LOG.info(
+                "Live start on a backlog of {} trades, {} index values and {} snapshots: {} basis and flow rows and {} dead letters"
+                        + " as the oracles say, in {} ms",
+                tape.trades.size(),
+                tape.index.size(),
+                tape.flow.size(),
+                expected.size(),
+                expectedDeadLetters.size(),
+                took);
     }
 
     private record Published(int partition, long offset, byte[] key, byte[] value) {}
 
     private static List<Published> published(List<FeedTape.Rec> feed) {
-        return feed.stream().map(r -> new Published(r.partition, r.offset, r.key(), r.value)).toList();
+        return feed.stream()
+                .map(r -> new Published(r.partition, r.offset, r.key(), r.value))
+                .toList();
     }
 
     private static void publish(String topic, List<Published> records) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(TestServices.kafka().producerProps())) {
-            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(TestServices.kafka().producerProps())) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                    new ArrayList<>();
             for (Published r : records) {
                 sent.add(producer.send(new ProducerRecord<>(topic, r.partition, r.key, r.value)));
             }
@@ -176,13 +218,15 @@ class LiveBacklogIT {
                     partitions.add(e.partition);
                     String poison = "{\"symbol\":\"" + e.symbol + "\",\"ts\":" + (e.tsMicros / 1000 + 1)
                             + ",\"price\":\"99999.99\",\"qty\":1000000,\"seq\":999999999,\"side\":\"B\"}";
-                    producer.send(new ProducerRecord<>(topic, e.partition, e.key(),
-                            poison.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    producer.send(new ProducerRecord<>(
+                            topic, e.partition, e.key(), poison.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 }
             }
             producer.flush();
             producer.abortTransaction();
-            assertThat(partitions).as("every partition ends with an aborted transaction").hasSize(tape.partitions);
+            assertThat(partitions)
+                    .as("every partition ends with an aborted transaction")
+                    .hasSize(tape.partitions);
         }
     }
 
@@ -195,15 +239,26 @@ class LiveBacklogIT {
     /** Live mode with the production defaults; only where to read and write, and the parallelism. */
     private static JobOptions liveOptions(String dbUrl, String dlq, String... topics) throws Exception {
         List<String> args = new ArrayList<>(List.of(
-                "--mode", "live",
-                "--starting-offsets", "earliest",
-                "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-                "--dead-letter-topic", dlq,
-                "--group-id", TestServices.unique("group"),
-                "--db-url", dbUrl,
-                "--db-user", TestServices.postgres().user(),
-                "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
-                "--parallelism", "2"));
+                "--mode",
+                "live",
+                "--starting-offsets",
+                "earliest",
+                "--bootstrap-servers",
+                TestServices.kafka().bootstrapServers(),
+                "--dead-letter-topic",
+                dlq,
+                "--group-id",
+                TestServices.unique("group"),
+                "--db-url",
+                dbUrl,
+                "--db-user",
+                TestServices.postgres().user(),
+                "--checkpoint-dir",
+                java.nio.file.Files.createTempDirectory("it-checkpoints")
+                        .toUri()
+                        .toString(),
+                "--parallelism",
+                "2"));
         args.addAll(List.of(topics));
         JobOptions options = JobOptions.fromArgs(args.toArray(String[]::new), Map.of());
         assertThat(options.idleTimeout).as("the production default").isEqualTo(Duration.ofSeconds(5));
@@ -214,8 +269,14 @@ class LiveBacklogIT {
      * Runs the live job until the rows equal the expected ones and the dead letters are exactly
      * the expected ones (or {@link #PATIENCE} runs out), then cancels it. Returns the time taken.
      */
-    private static long runUntil(JobOptions options, BarsPipeline.Sources sources, String dlq, Set<String> expectedDeadLetters,
-            Callable<List<String>> rows, List<String> expectedRows) throws Exception {
+    private static long runUntil(
+            JobOptions options,
+            BarsPipeline.Sources sources,
+            String dlq,
+            Set<String> expectedDeadLetters,
+            Callable<List<String>> rows,
+            List<String> expectedRows)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(BarsJob.configuration(options));
         BarsJob.configure(env, options);
@@ -226,8 +287,11 @@ class LiveBacklogIT {
             long deadline = start + PATIENCE.toNanos();
             List<String> stored = rows.call();
             Set<String> deadLetters = DeadLetterTopic.whereAndWhy(dlq);
-            while ((!stored.equals(expectedRows) || !deadLetters.equals(expectedDeadLetters)) && System.nanoTime() < deadline) {
-                assertThat(job.getJobStatus().get().isGloballyTerminalState()).as("the live job is still running").isFalse();
+            while ((!stored.equals(expectedRows) || !deadLetters.equals(expectedDeadLetters))
+                    && System.nanoTime() < deadline) {
+                assertThat(job.getJobStatus().get().isGloballyTerminalState())
+                        .as("the live job is still running")
+                        .isFalse();
                 Thread.sleep(1_000);
                 stored = rows.call();
                 deadLetters = DeadLetterTopic.whereAndWhy(dlq);

@@ -7,18 +7,17 @@ import io.marketbars.BarsJob;
 import io.marketbars.config.JobOptions;
 import io.marketbars.records.Bar;
 import io.marketbars.records.DeadLetter;
-import io.marketbars.records.Tick;
-import io.marketbars.sources.TickDeserializer;
 import io.marketbars.sinks.DeadLetterSerializer;
+import io.marketbars.sources.TickDeserializer;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
 import io.marketbars.testing.DeadLetterTopic;
 import io.marketbars.testing.FailOnceAfterCheckpoint;
-import io.marketbars.testing.ThrottledUntilFailure;
 import io.marketbars.testing.MarketTape;
 import io.marketbars.testing.MarketTape.Entry;
 import io.marketbars.testing.MarketTape.Kind;
 import io.marketbars.testing.TestServices;
+import io.marketbars.testing.ThrottledUntilFailure;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -57,13 +56,17 @@ class OhlcvPipelineIT {
         tape = MarketTape.generate(20241202L, 40, 20, 24, 4, 2_000L, 15 * 60_000L);
         tradesTopic = TestServices.unique("trades");
         TestServices.kafka().createTopic(tradesTopic, tape.partitions);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(TestServices.kafka().producerProps())) {
-            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(TestServices.kafka().producerProps())) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                    new ArrayList<>();
             for (Entry e : tape.records) {
                 sent.add(producer.send(new ProducerRecord<>(tradesTopic, e.partition, e.key(), e.value)));
             }
             for (int i = 0; i < sent.size(); i++) {
-                assertThat(sent.get(i).get().offset()).as("offset of record %d", i).isEqualTo(tape.records.get(i).offset);
+                assertThat(sent.get(i).get().offset())
+                        .as("offset of record %d", i)
+                        .isEqualTo(tape.records.get(i).offset);
             }
         }
         assertThat(tape.count(Kind.DUPLICATE)).isPositive();
@@ -88,14 +91,21 @@ class OhlcvPipelineIT {
     void failureMidStreamRecoversFromCheckpointToTheSameRowsAsAFaultFreeRun() throws Exception {
         FailOnceAfterCheckpoint.arm();
         Run failed = replay(true);
-        assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
-        assertThat(FailOnceAfterCheckpoint.RESTORED).as("the job restored from a checkpoint").isTrue();
+        assertThat(FailOnceAfterCheckpoint.FAILED)
+                .as("the injected failure happened")
+                .isTrue();
+        assertThat(FailOnceAfterCheckpoint.RESTORED)
+                .as("the job restored from a checkpoint")
+                .isTrue();
         Run clean = replay(false);
 
         List<String> afterFailure = rawRows(failed.dbUrl);
-        assertThat(afterFailure).as("no row missing, extra or different").containsExactlyElementsOf(rawRows(clean.dbUrl));
+        assertThat(afterFailure)
+                .as("no row missing, extra or different")
+                .containsExactlyElementsOf(rawRows(clean.dbUrl));
         assertThat(BarRows.read(failed.dbUrl)).containsExactlyElementsOf(BarOracle.expectedRows(tape));
-        assertThat(deadLetters(failed.deadLetterTopic)).as("every dead letter exactly once")
+        assertThat(deadLetters(failed.deadLetterTopic))
+                .as("every dead letter exactly once")
                 .containsExactlyElementsOf(expectedDeadLetters());
     }
 
@@ -105,40 +115,67 @@ class OhlcvPipelineIT {
         String dbUrl = TestServices.migratedDatabase("bars");
         String dlq = TestServices.unique("dead_letters");
         TestServices.kafka().createTopic(dlq, 1);
-        JobOptions options = JobOptions.fromArgs(new String[] {
-            "--mode", "replay",
-            "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--trades-topic", tradesTopic,
-            "--dead-letter-topic", dlq,
-            "--group-id", TestServices.unique("group"),
-            "--db-url", dbUrl,
-            "--db-user", TestServices.postgres().user(),
-            "--out-of-orderness", "2 s",
-            "--allowed-lateness", "1 min",
-            "--checkpoint-interval", "200 ms",
-            "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
-            "--sink-batch-size", "100",
-            "--parallelism", "2",
-        }, Map.of());
+        JobOptions options = JobOptions.fromArgs(
+                new String[] {
+                    "--mode",
+                    "replay",
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers(),
+                    "--trades-topic",
+                    tradesTopic,
+                    "--dead-letter-topic",
+                    dlq,
+                    "--group-id",
+                    TestServices.unique("group"),
+                    "--db-url",
+                    dbUrl,
+                    "--db-user",
+                    TestServices.postgres().user(),
+                    "--out-of-orderness",
+                    "2 s",
+                    "--allowed-lateness",
+                    "1 min",
+                    "--checkpoint-interval",
+                    "200 ms",
+                    "--checkpoint-dir",
+                    java.nio.file.Files.createTempDirectory("it-checkpoints")
+                            .toUri()
+                            .toString(),
+                    "--sink-batch-size",
+                    "100",
+                    "--parallelism",
+                    "2",
+                },
+                Map.of());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(BarsJob.configuration(options));
         BarsJob.configure(env, options);
         BarsPipeline.Sinks production = BarsJob.productionSinks(options);
-        BarsPipeline.Sinks sinks = !injectFailure ? production : new BarsPipeline.Sinks() {
-            @Override
-            public void bars(DataStream<Bar> bars) {
-                production.bars(bars);
-            }
+        BarsPipeline.Sinks sinks = !injectFailure
+                ? production
+                : new BarsPipeline.Sinks() {
+                    @Override
+                    public void bars(DataStream<Bar> bars) {
+                        production.bars(bars);
+                    }
 
-            @Override
-            public void deadLetters(DataStream<DeadLetter> deadLetters) {
-                production.deadLetters(deadLetters.map(new FailOnceAfterCheckpoint<DeadLetter>(1))
-                        .uid("test-fail-once").name("Fail once"));
-            }
-        };
-        BarsPipeline.define(env, () -> injectFailure
-                ? BarsJob.tradesSource(options, new ThrottledUntilFailure<>(new TickDeserializer(options.maxFutureSkew.toMillis()), 20))
-                : BarsJob.tradesSource(options), sinks, options);
+                    @Override
+                    public void deadLetters(DataStream<DeadLetter> deadLetters) {
+                        production.deadLetters(deadLetters
+                                .map(new FailOnceAfterCheckpoint<DeadLetter>(1))
+                                .uid("test-fail-once")
+                                .name("Fail once"));
+                    }
+                };
+        BarsPipeline.define(
+                env,
+                () -> injectFailure
+                        ? BarsJob.tradesSource(
+                                options,
+                                new ThrottledUntilFailure<>(new TickDeserializer(options.maxFutureSkew.toMillis()), 20))
+                        : BarsJob.tradesSource(options),
+                sinks,
+                options);
         env.execute("it-" + dlq);
         return new Run(dbUrl, dlq);
     }
@@ -163,7 +200,9 @@ class OhlcvPipelineIT {
             String where = header(r, DeadLetterSerializer.PARTITION) + "/" + header(r, DeadLetterSerializer.OFFSET);
             seen.add(where + " " + header(r, DeadLetterSerializer.REASON));
             Entry original = tape.records.stream()
-                    .filter(e -> (e.partition + "/" + e.offset).equals(where)).findFirst().orElseThrow();
+                    .filter(e -> (e.partition + "/" + e.offset).equals(where))
+                    .findFirst()
+                    .orElseThrow();
             if (original.kind == Kind.MALFORMED) {
                 assertThat(r.value()).as("original bytes kept").isEqualTo(original.value);
             }
@@ -176,7 +215,8 @@ class OhlcvPipelineIT {
     private static List<String> rawRows(String url) throws Exception {
         List<String> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url);
-                ResultSet rs = c.createStatement().executeQuery("SELECT t::text FROM ohlcv_1m t ORDER BY symbol, bucket")) {
+                ResultSet rs =
+                        c.createStatement().executeQuery("SELECT t::text FROM ohlcv_1m t ORDER BY symbol, bucket")) {
             while (rs.next()) {
                 rows.add(rs.getString(1));
             }

@@ -64,20 +64,25 @@ class OversizedDeadLetterIT {
     void malformedRecordAtTheBrokersMaximumIsDeadLetteredTruncatedAndTheJobFinishes() throws Exception {
         String trades = TestServices.unique("big_trades");
         String dlq = TestServices.unique("dead_letters");
-        TestServices.kafka().createTopic(trades, 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(TOPIC_MAX_BYTES)));
+        TestServices.kafka()
+                .createTopic(
+                        trades, 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(TOPIC_MAX_BYTES)));
         TestServices.kafka().createTopic(dlq, 1); // the broker's defaults, as in production
 
         byte[] bigKey = "FPT".getBytes(StandardCharsets.UTF_8);
         // A JSON string that never ends: the parser reads all of it before it gives up.
         byte[] prefix = "{\"symbol\":\"FPT\",\"note\":\"".getBytes(StandardCharsets.UTF_8);
-        int bigSize = TOPIC_MAX_BYTES - DefaultRecordBatch.RECORD_BATCH_OVERHEAD
+        int bigSize = TOPIC_MAX_BYTES
+                - DefaultRecordBatch.RECORD_BATCH_OVERHEAD
                 - (DefaultRecord.sizeInBytes(0, 0L, bigKey.length, 0, new Header[0]) + 4);
         while (DefaultRecordBatch.RECORD_BATCH_OVERHEAD
-                + DefaultRecord.sizeInBytes(0, 0L, bigKey.length, bigSize + 1, new Header[0]) <= TOPIC_MAX_BYTES) {
+                        + DefaultRecord.sizeInBytes(0, 0L, bigKey.length, bigSize + 1, new Header[0])
+                <= TOPIC_MAX_BYTES) {
             bigSize++;
         }
         while (DefaultRecordBatch.RECORD_BATCH_OVERHEAD
-                + DefaultRecord.sizeInBytes(0, 0L, bigKey.length, bigSize, new Header[0]) > TOPIC_MAX_BYTES) {
+                        + DefaultRecord.sizeInBytes(0, 0L, bigKey.length, bigSize, new Header[0])
+                > TOPIC_MAX_BYTES) {
             bigSize--;
         }
         byte[] big = Arrays.copyOf(prefix, bigSize);
@@ -91,7 +96,8 @@ class OversizedDeadLetterIT {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             send(producer, trades, "FPT", trade("FPT", TestTicks.MINUTE_0.plusSeconds(1), "10.50", "100", 1, "B"));
             send(producer, trades, "FPT", trade("FPT", TestTicks.MINUTE_0.plusSeconds(20), "11.00", "50", 2, "S"));
-            smallOffset = send(producer, trades, "FPT", "{\"symbol\":\"FPT\",\"price\":".getBytes(StandardCharsets.UTF_8));
+            smallOffset =
+                    send(producer, trades, "FPT", "{\"symbol\":\"FPT\",\"price\":".getBytes(StandardCharsets.UTF_8));
             bigOffset = send(producer, trades, "FPT", big);
             send(producer, trades, "FPT", trade("FPT", TestTicks.MINUTE_0.plusSeconds(45), "10.25", "10", 3, "B"));
             send(producer, trades, "FPT", trade("FPT", TestTicks.MINUTE_1.plusSeconds(5), "10.75", "20", 4, "S"));
@@ -100,39 +106,62 @@ class OversizedDeadLetterIT {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             byte[] tooBig = Arrays.copyOf(big, big.length + 1);
             assertThatThrownBy(() -> send(producer, trades, "FPT", tooBig))
-                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(RecordTooLargeException.class);
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(RecordTooLargeException.class);
         }
 
         String dbUrl = TestServices.migratedDatabase("bars");
-        JobOptions options = JobOptions.fromArgs(new String[] {
-            "--mode", "replay",
-            "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--trades-topic", trades,
-            "--index-topic", "none",
-            "--foreign-flow-topic", "none",
-            "--dead-letter-topic", dlq,
-            "--group-id", TestServices.unique("group"),
-            "--db-url", dbUrl,
-            "--db-user", TestServices.postgres().user(),
-            "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
-            "--parallelism", "2",
-        }, Map.of());
+        JobOptions options = JobOptions.fromArgs(
+                new String[] {
+                    "--mode",
+                    "replay",
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers(),
+                    "--trades-topic",
+                    trades,
+                    "--index-topic",
+                    "none",
+                    "--foreign-flow-topic",
+                    "none",
+                    "--dead-letter-topic",
+                    dlq,
+                    "--group-id",
+                    TestServices.unique("group"),
+                    "--db-url",
+                    dbUrl,
+                    "--db-user",
+                    TestServices.postgres().user(),
+                    "--checkpoint-dir",
+                    java.nio.file.Files.createTempDirectory("it-checkpoints")
+                            .toUri()
+                            .toString(),
+                    "--parallelism",
+                    "2",
+                },
+                Map.of());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(BarsJob.configuration(options));
         BarsJob.configure(env, options);
         BarsPipeline.Sinks production = BarsJob.productionSinks(options);
         AttemptProbe.MAX_ATTEMPT.set(-1);
-        BarsPipeline.define(env, () -> BarsJob.tradesSource(options), new BarsPipeline.Sinks() {
-            @Override
-            public void bars(DataStream<Bar> bars) {
-                production.bars(bars);
-            }
+        BarsPipeline.define(
+                env,
+                () -> BarsJob.tradesSource(options),
+                new BarsPipeline.Sinks() {
+                    @Override
+                    public void bars(DataStream<Bar> bars) {
+                        production.bars(bars);
+                    }
 
-            @Override
-            public void deadLetters(DataStream<DeadLetter> deadLetters) {
-                production.deadLetters(deadLetters.map(new AttemptProbe()).uid("test-attempt-probe").name("Attempt probe"));
-            }
-        }, options);
+                    @Override
+                    public void deadLetters(DataStream<DeadLetter> deadLetters) {
+                        production.deadLetters(deadLetters
+                                .map(new AttemptProbe())
+                                .uid("test-attempt-probe")
+                                .name("Attempt probe"));
+                    }
+                },
+                options);
         JobClient job = env.executeAsync("it-" + dlq);
         try {
             // A dead letter the sink cannot write restarts the job forever: stop at the first restart.
@@ -141,19 +170,23 @@ class OversizedDeadLetterIT {
             while (!result.isDone() && AttemptProbe.MAX_ATTEMPT.get() < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertThat(AttemptProbe.MAX_ATTEMPT.get()).as("the dead-letter sink never failed (no restart)").isZero();
+            assertThat(AttemptProbe.MAX_ATTEMPT.get())
+                    .as("the dead-letter sink never failed (no restart)")
+                    .isZero();
             result.get(1, TimeUnit.SECONDS);
         } finally {
             if (!job.getJobStatus().get().isGloballyTerminalState()) {
                 job.cancel().get();
             }
         }
-        assertThat(bars(dbUrl)).containsExactly(
-                "FPT 2024-12-02T02:15:00Z 10.50 11.00 10.25 10.25 160 3",
-                "FPT 2024-12-02T02:16:00Z 10.75 10.75 10.75 10.75 20 1");
+        assertThat(bars(dbUrl))
+                .containsExactly(
+                        "FPT 2024-12-02T02:15:00Z 10.50 11.00 10.25 10.25 160 3",
+                        "FPT 2024-12-02T02:16:00Z 10.75 10.75 10.75 10.75 20 1");
 
         List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(dlq);
-        assertThat(letters).extracting(r -> header(r, DeadLetterSerializer.OFFSET))
+        assertThat(letters)
+                .extracting(r -> header(r, DeadLetterSerializer.OFFSET))
                 .containsExactly(Long.toString(smallOffset), Long.toString(bigOffset));
         ConsumerRecord<byte[], byte[]> small = letters.get(0);
         assertThat(header(small, DeadLetterSerializer.TRUNCATED)).isNull();
@@ -167,32 +200,46 @@ class OversizedDeadLetterIT {
         assertThat(header(truncated, DeadLetterSerializer.ORIGINAL_SIZE)).isEqualTo(Integer.toString(big.length));
         assertThat(header(truncated, DeadLetterSerializer.ORIGINAL_KEY_SIZE)).isEqualTo("3");
         assertThat(truncated.key()).isEqualTo(bigKey);
-        assertThat(truncated.value().length).isLessThan(options.deadLetterMaxRecordBytes)
+        assertThat(truncated.value().length)
+                .isLessThan(options.deadLetterMaxRecordBytes)
                 .isGreaterThan(options.deadLetterMaxRecordBytes - 4096);
-        assertThat(truncated.value()).as("the start of the original").isEqualTo(Arrays.copyOf(big, truncated.value().length));
-        org.slf4j.LoggerFactory.getLogger(OversizedDeadLetterIT.class).info(
-                "A {}-byte malformed record (topic limit {}) was dead-lettered as its first {} bytes; 2 bars written",
-                big.length, TOPIC_MAX_BYTES, truncated.value().length);
+        assertThat(truncated.value())
+                .as("the start of the original")
+                .isEqualTo(Arrays.copyOf(big, truncated.value().length));
+        org.slf4j.LoggerFactory.getLogger(OversizedDeadLetterIT.class)
+                .info(
+                        "A {}-byte malformed record (topic limit {}) was dead-lettered as its first {} bytes; 2 bars written",
+                        big.length,
+                        TOPIC_MAX_BYTES,
+                        truncated.value().length);
     }
 
     private static byte[] trade(String symbol, Instant ts, String price, String qty, long seq, String side) {
         return ("{\"symbol\":\"" + symbol + "\",\"ts\":\"" + ts + "\",\"price\":\"" + price + "\",\"qty\":\"" + qty
-                + "\",\"seq\":" + seq + ",\"side\":\"" + side + "\"}").getBytes(StandardCharsets.UTF_8);
+                        + "\",\"seq\":" + seq + ",\"side\":\"" + side + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
-    private static long send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) throws Exception {
-        return producer.send(new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8), value)).get().offset();
+    private static long send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+            throws Exception {
+        return producer.send(new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8), value))
+                .get()
+                .offset();
     }
 
     private static List<String> bars(String url) throws Exception {
         List<String> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url);
-                ResultSet rs = c.createStatement().executeQuery("SELECT symbol, bucket, open::text, high::text, low::text,"
-                        + " close::text, volume::text, trade_count FROM ohlcv_1m ORDER BY symbol, bucket")) {
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT symbol, bucket, open::text, high::text, low::text,"
+                                + " close::text, volume::text, trade_count FROM ohlcv_1m ORDER BY symbol, bucket")) {
             while (rs.next()) {
-                rows.add(rs.getString(1) + " " + rs.getObject(2, java.time.OffsetDateTime.class).toInstant() + " "
+                rows.add(rs.getString(1) + " "
+                        + rs.getObject(2, java.time.OffsetDateTime.class).toInstant() + " "
                         + rs.getString(3) + " " + rs.getString(4) + " " + rs.getString(5) + " " + rs.getString(6) + " "
-                        + new java.math.BigDecimal(rs.getString(7)).stripTrailingZeros().toPlainString() + " " + rs.getLong(8));
+                        + new java.math.BigDecimal(rs.getString(7))
+                                .stripTrailingZeros()
+                                .toPlainString() + " " + rs.getLong(8));
             }
         }
         return rows;

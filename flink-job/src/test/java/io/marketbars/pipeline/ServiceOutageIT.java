@@ -77,8 +77,10 @@ class ServiceOutageIT {
             long startedAt = System.nanoTime();
             try (FaultTape.Publisher feed = tape.publish(topics, producerProps(kafka), Duration.ofSeconds(160))) {
                 // Mid-stream: the job has written bars and acknowledged them in a checkpoint.
-                await(() -> seconds(startedAt) >= 20 && completedCheckpoints(rest, id) >= 1 && rows(dbUrl) > 0,
-                        Duration.ofMinutes(2), "20 s, a completed checkpoint and the first rows");
+                await(
+                        () -> seconds(startedAt) >= 20 && completedCheckpoints(rest, id) >= 1 && rows(dbUrl) > 0,
+                        Duration.ofMinutes(2),
+                        "20 s, a completed checkpoint and the first rows");
                 int sentBefore = feed.sent();
                 postgres.stop();
                 long downAt = System.nanoTime();
@@ -88,10 +90,15 @@ class ServiceOutageIT {
                 postgres.startAgain();
                 long backAt = System.nanoTime();
                 double down = (backAt - downAt) / 1e9;
-                assertThat(sentDuring).as("the feed kept flowing while the database was down").isPositive();
+                assertThat(sentDuring)
+                        .as("the feed kept flowing while the database was down")
+                        .isPositive();
                 assertThat(restartsWhileDown).as("the job saw the outage").isPositive();
-                LOG.info("PostgreSQL was down {} s; {} records published meanwhile, {} restarts", String.format("%.1f", down),
-                        sentDuring, restartsWhileDown);
+                LOG.info(
+                        "PostgreSQL was down {} s; {} records published meanwhile, {} restarts",
+                        String.format("%.1f", down),
+                        sentDuring,
+                        restartsWhileDown);
 
                 long rowsAtBack = rows(dbUrl);
                 await(() -> rest.allTasksRunning(id), PATIENCE, "the job running again");
@@ -102,11 +109,16 @@ class ServiceOutageIT {
                 double fedAt = seconds(backAt);
                 long afterFeed = tape.awaitOracle(kafka, dbUrl, topics, PATIENCE, () -> jobRunning(job));
                 double complete = seconds(backAt);
-                report("4", String.format("PostgreSQL stopped mid-stream (live mode), unreachable %.1f s", down),
-                        String.format("running again %.1f s and writing %.1f s after PostgreSQL was back; tables complete "
-                                + "%.1f s after it was back (the feed was done by %.1f s; +%.1f s from then)", running, writing, complete,
-                                fedAt, afterFeed / 1000.0),
-                        restarts(job.getJobID()), tape, topics);
+                report(
+                        "4",
+                        String.format("PostgreSQL stopped mid-stream (live mode), unreachable %.1f s", down),
+                        String.format(
+                                "running again %.1f s and writing %.1f s after PostgreSQL was back; tables complete "
+                                        + "%.1f s after it was back (the feed was done by %.1f s; +%.1f s from then)",
+                                running, writing, complete, fedAt, afterFeed / 1000.0),
+                        restarts(job.getJobID()),
+                        tape,
+                        topics);
             } finally {
                 cancel(job);
             }
@@ -126,8 +138,10 @@ class ServiceOutageIT {
             FlinkRest rest = new FlinkRest(cluster.getWebInterfaceURL());
             long startedAt = System.nanoTime();
             try (FaultTape.Publisher feed = tape.publish(topics, producerProps(kafka), Duration.ofSeconds(60))) {
-                await(() -> seconds(startedAt) >= 20 && completedCheckpoints(rest, id) >= 1 && rows(dbUrl) > 0,
-                        Duration.ofMinutes(2), "20 s, a completed checkpoint and the first rows");
+                await(
+                        () -> seconds(startedAt) >= 20 && completedCheckpoints(rest, id) >= 1 && rows(dbUrl) > 0,
+                        Duration.ofMinutes(2),
+                        "20 s, a completed checkpoint and the first rows");
                 kafka.stop();
                 long downAt = System.nanoTime();
                 Thread.sleep(BROKER_OUTAGE.toMillis());
@@ -146,12 +160,18 @@ class ServiceOutageIT {
                 double fedAt = seconds(backAt);
                 long afterFeed = tape.awaitOracle(kafka, dbUrl, topics, PATIENCE, () -> jobRunning(job));
                 double complete = seconds(backAt);
-                report("5", String.format("Kafka broker shut down mid-stream for %d s, then restarted: unreachable %.1f s",
-                        BROKER_OUTAGE.toSeconds(), down),
-                        String.format("feed flowing %.1f s, job running %.1f s and writing new rows %.1f s after the broker "
-                                + "was back; tables complete %.1f s after it was back (the feed was done by %.1f s; +%.1f s from then)",
+                report(
+                        "5",
+                        String.format(
+                                "Kafka broker shut down mid-stream for %d s, then restarted: unreachable %.1f s",
+                                BROKER_OUTAGE.toSeconds(), down),
+                        String.format(
+                                "feed flowing %.1f s, job running %.1f s and writing new rows %.1f s after the broker "
+                                        + "was back; tables complete %.1f s after it was back (the feed was done by %.1f s; +%.1f s from then)",
                                 feeding, running, writing, complete, fedAt, afterFeed / 1000.0),
-                        restarts(job.getJobID()), tape, topics);
+                        restarts(job.getJobID()),
+                        tape,
+                        topics);
             } finally {
                 cancel(job);
             }
@@ -159,17 +179,27 @@ class ServiceOutageIT {
     }
 
     /** Live mode with the production defaults; only where to read and write, and the parallelism. */
-    private static JobOptions liveOptions(EmbeddedKafka kafka, EmbeddedPostgres postgres, String dbUrl,
-            FaultTape.Topics topics) throws Exception {
+    private static JobOptions liveOptions(
+            EmbeddedKafka kafka, EmbeddedPostgres postgres, String dbUrl, FaultTape.Topics topics) throws Exception {
         List<String> args = new ArrayList<>(List.of(
-                "--mode", "live",
-                "--starting-offsets", "earliest",
-                "--bootstrap-servers", kafka.bootstrapServers(),
-                "--group-id", TestServices.unique("group"),
-                "--db-url", dbUrl,
-                "--db-user", postgres.user(),
-                "--checkpoint-dir", java.nio.file.Files.createTempDirectory("it-checkpoints").toUri().toString(),
-                "--parallelism", "2"));
+                "--mode",
+                "live",
+                "--starting-offsets",
+                "earliest",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--group-id",
+                TestServices.unique("group"),
+                "--db-url",
+                dbUrl,
+                "--db-user",
+                postgres.user(),
+                "--checkpoint-dir",
+                java.nio.file.Files.createTempDirectory("it-checkpoints")
+                        .toUri()
+                        .toString(),
+                "--parallelism",
+                "2"));
         args.addAll(FaultTape.jobArgs(topics));
         JobOptions options = JobOptions.fromArgs(args.toArray(String[]::new), Map.of());
         JobOptions defaults = JobOptions.fromArgs(new String[] {}, Map.of());
@@ -200,12 +230,20 @@ class ServiceOutageIT {
         return props;
     }
 
-    private static void report(String scenario, String injected, String recovery, long restarts, FaultTape tape,
-            FaultTape.Topics topics) {
-        String line = String.format("FAULT SUITE | scenario %s | %s | %s | %d restarts | rows missing/extra/changed 0/0/0 "
-                + "(ohlcv_1m %d, basis_1m %d, foreign_flow_1m %d rows) | dead letters %d, duplicated 0 | %d records published",
-                scenario, injected, recovery, restarts, tape.ohlcvRows().size(), tape.basisRows().size(),
-                tape.flowRows().size(), tape.expectedDeadLetters(topics).size(), tape.records.size());
+    private static void report(
+            String scenario, String injected, String recovery, long restarts, FaultTape tape, FaultTape.Topics topics) {
+        String line = String.format(
+                "FAULT SUITE | scenario %s | %s | %s | %d restarts | rows missing/extra/changed 0/0/0 "
+                        + "(ohlcv_1m %d, basis_1m %d, foreign_flow_1m %d rows) | dead letters %d, duplicated 0 | %d records published",
+                scenario,
+                injected,
+                recovery,
+                restarts,
+                tape.ohlcvRows().size(),
+                tape.basisRows().size(),
+                tape.flowRows().size(),
+                tape.expectedDeadLetters(topics).size(),
+                tape.records.size());
         System.out.println(line);
         LOG.info(line);
     }
@@ -217,8 +255,11 @@ class ServiceOutageIT {
     /** The job's restarts so far (the job-level {@code numRestarts} gauge). */
     private static long restarts(JobID id) {
         long restarts = 0;
-        for (Map.Entry<String, Metric> m : REPORTER.findMetrics(id, "numRestarts").entrySet()) {
-            if (m.getKey().endsWith(".numRestarts") && m.getValue() instanceof Gauge<?> g && g.getValue() instanceof Number n) {
+        for (Map.Entry<String, Metric> m :
+                REPORTER.findMetrics(id, "numRestarts").entrySet()) {
+            if (m.getKey().endsWith(".numRestarts")
+                    && m.getValue() instanceof Gauge<?> g
+                    && g.getValue() instanceof Number n) {
                 restarts = Math.max(restarts, n.longValue());
             }
         }
@@ -228,8 +269,9 @@ class ServiceOutageIT {
     /** Rows in the three tables. */
     private static long rows(String dbUrl) throws Exception {
         try (Connection c = DriverManager.getConnection(dbUrl + "&connectTimeout=2");
-                ResultSet rs = c.createStatement().executeQuery("SELECT (SELECT count(*) FROM ohlcv_1m)"
-                        + " + (SELECT count(*) FROM basis_1m) + (SELECT count(*) FROM foreign_flow_1m)")) {
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT (SELECT count(*) FROM ohlcv_1m)"
+                                + " + (SELECT count(*) FROM basis_1m) + (SELECT count(*) FROM foreign_flow_1m)")) {
             rs.next();
             return rs.getLong(1);
         }

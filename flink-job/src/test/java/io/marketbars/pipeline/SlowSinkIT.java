@@ -72,15 +72,18 @@ class SlowSinkIT {
 
     /** The trades source operator and its task ("Source: Kafka trades -> Parse and validate"). */
     private static final String TRADES_SOURCE = ".*Kafka trades.*";
+
     private static final int FILLER_SYMBOLS = 3_000;
     private static final int FILLER_TICKS_PER_MINUTE = 2;
     /** The tape's 14 minutes and its stragglers, published in this much wall time. */
     private static final Duration PUBLISHING = Duration.ofSeconds(60);
     /** The lock is taken once this share of the tape is out (and bars are being written). */
     private static final double LOCK_AT = 0.2;
+
     private static final Duration LOCK_HELD = Duration.ofSeconds(30);
     /** The source must stand still for clearly longer than the idle timeout (5 s) for the test to mean anything. */
     private static final Duration MIN_STALL = Duration.ofSeconds(10);
+
     private static final Duration PATIENCE = Duration.ofMinutes(2);
 
     @Test
@@ -98,7 +101,8 @@ class SlowSinkIT {
         JobClient job = env.executeAsync("it-slow-sink");
         JobID id = job.getJobID();
         FlinkRest rest = rest();
-        try (FaultTape.Publisher publisher = tape.publishPipelined(topics, TestServices.kafka().producerProps(), PUBLISHING);
+        try (FaultTape.Publisher publisher =
+                        tape.publishPipelined(topics, TestServices.kafka().producerProps(), PUBLISHING);
                 ReadingMonitor reading = new ReadingMonitor(id, topics.trades())) {
             publisher.awaitProgress(LOCK_AT, Duration.ofMinutes(1));
             awaitRows(dbUrl, Duration.ofSeconds(30));
@@ -109,7 +113,8 @@ class SlowSinkIT {
             long releasedAtEpochMillis;
             long failedCheckpointsBefore;
             int waitingSeen = 0;
-            try (Connection lock = DriverManager.getConnection(dbUrl, TestServices.postgres().user(), "")) {
+            try (Connection lock =
+                    DriverManager.getConnection(dbUrl, TestServices.postgres().user(), "")) {
                 lock.setAutoCommit(false);
                 try (Statement st = lock.createStatement()) {
                     st.execute("LOCK TABLE ohlcv_1m IN ACCESS EXCLUSIVE MODE");
@@ -117,10 +122,15 @@ class SlowSinkIT {
                 lockedAt = System.nanoTime();
                 lockedAtEpochMillis = System.currentTimeMillis();
                 reading.markLock(lockedAt);
-                failedCheckpointsBefore = rest.checkpoints(id.toString()).path("counts").path("failed").asLong();
+                failedCheckpointsBefore = rest.checkpoints(id.toString())
+                        .path("counts")
+                        .path("failed")
+                        .asLong();
                 LOG.info("ohlcv_1m locked at {} of the tape published", String.format("%.2f", publisher.progress()));
                 while (System.nanoTime() - lockedAt < LOCK_HELD.toNanos()) {
-                    assertThat(job.getJobStatus().get().isGloballyTerminalState()).as("the job is still running").isFalse();
+                    assertThat(job.getJobStatus().get().isGloballyTerminalState())
+                            .as("the job is still running")
+                            .isFalse();
                     waitingSeen = Math.max(waitingSeen, writersWaitingForTheLock(dbUrl));
                     Thread.sleep(500);
                 }
@@ -129,18 +139,28 @@ class SlowSinkIT {
                 releasedAtEpochMillis = System.currentTimeMillis();
                 reading.markRelease(releasedAt);
             }
-            LOG.info("ohlcv_1m released after {} ms; up to {} sink sessions were waiting for it",
-                    (releasedAt - lockedAt) / 1_000_000L, waitingSeen);
-            assertThat(waitingSeen).as("the bar sink's upserts waited for the lock").isPositive();
+            LOG.info(
+                    "ohlcv_1m released after {} ms; up to {} sink sessions were waiting for it",
+                    (releasedAt - lockedAt) / 1_000_000L,
+                    waitingSeen);
+            assertThat(waitingSeen)
+                    .as("the bar sink's upserts waited for the lock")
+                    .isPositive();
             // Without a real stall the rest of the test would prove nothing.
             long stalled = reading.longestStallDuringLock();
-            LOG.info("The trades source read nothing for {} ms while the lock was held ({} records behind the topic's end"
-                    + " at the worst); Flink counted a source task backpressured for {} ms of the lock", stalled,
-                    reading.maxLag, reading.backpressuredDuringLock());
-            assertThat(stalled).as("the source stood still, with records waiting in the topic, for longer than the"
-                    + " idle timeout while the sink was blocked").isGreaterThanOrEqualTo(MIN_STALL.toMillis());
-            assertThat(reading.backpressuredDuringLock()).as("Flink counted the trades source as backpressured for"
-                    + " longer than the idle timeout").isGreaterThanOrEqualTo(MIN_STALL.toMillis());
+            LOG.info(
+                    "The trades source read nothing for {} ms while the lock was held ({} records behind the topic's end"
+                            + " at the worst); Flink counted a source task backpressured for {} ms of the lock",
+                    stalled,
+                    reading.maxLag,
+                    reading.backpressuredDuringLock());
+            assertThat(stalled)
+                    .as("the source stood still, with records waiting in the topic, for longer than the"
+                            + " idle timeout while the sink was blocked")
+                    .isGreaterThanOrEqualTo(MIN_STALL.toMillis());
+            assertThat(reading.backpressuredDuringLock())
+                    .as("Flink counted the trades source as backpressured for" + " longer than the idle timeout")
+                    .isGreaterThanOrEqualTo(MIN_STALL.toMillis());
 
             long backlogReadAfter = reading.awaitBacklogRead(Duration.ofMinutes(1)) - releasedAt;
             publisher.await(Duration.ofMinutes(1));
@@ -149,13 +169,24 @@ class SlowSinkIT {
             long waited = tape.awaitOracle(dbUrl, topics, PATIENCE, () -> !isTerminal(job));
             long complete = System.nanoTime();
 
-            LOG.info("Slow sink: {} records ({} filler trades); ohlcv {} rows, basis {}, flow {}, dead letters {}",
-                    tape.records.size(), tape.filler.size(), tape.ohlcvRows().size(), tape.basisRows().size(),
-                    tape.flowRows().size(), tape.expectedDeadLetters(topics).size());
-            LOG.info("Slow sink: the source read the {} records waiting at the release {} ms after it, and the whole tape"
-                    + " {} ms after it; tables equal to the oracles {} ms after the release (waited {} ms for the oracle, one"
-                    + " read of ohlcv_1m takes {} ms); test {} s", reading.backlogAtRelease, backlogReadAfter / 1_000_000L,
-                    caughtUpAfter / 1_000_000L, (complete - releasedAt) / 1_000_000L, waited, readMillis,
+            LOG.info(
+                    "Slow sink: {} records ({} filler trades); ohlcv {} rows, basis {}, flow {}, dead letters {}",
+                    tape.records.size(),
+                    tape.filler.size(),
+                    tape.ohlcvRows().size(),
+                    tape.basisRows().size(),
+                    tape.flowRows().size(),
+                    tape.expectedDeadLetters(topics).size());
+            LOG.info(
+                    "Slow sink: the source read the {} records waiting at the release {} ms after it, and the whole tape"
+                            + " {} ms after it; tables equal to the oracles {} ms after the release (waited {} ms for the oracle, one"
+                            + " read of ohlcv_1m takes {} ms); test {} s",
+                    reading.backlogAtRelease,
+                    backlogReadAfter / 1_000_000L,
+                    caughtUpAfter / 1_000_000L,
+                    (complete - releasedAt) / 1_000_000L,
+                    waited,
+                    readMillis,
                     (complete - started) / 1_000_000_000L);
             checkCheckpoints(rest, id, lockedAtEpochMillis, releasedAtEpochMillis, failedCheckpointsBefore);
 
@@ -169,10 +200,25 @@ class SlowSinkIT {
 
     /** Live mode with the production defaults; only where to read and write, and the parallelism. */
     private static JobOptions liveOptions(String dbUrl, FaultTape.Topics topics) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--mode", "live", "--starting-offsets", "earliest",
-                "--bootstrap-servers", TestServices.kafka().bootstrapServers(), "--group-id", TestServices.unique("slow_sink"),
-                "--db-url", dbUrl, "--db-user", TestServices.postgres().user(), "--checkpoint-dir",
-                java.nio.file.Files.createTempDirectory("slow-sink-checkpoints").toUri().toString(), "--parallelism", "2"));
+        List<String> args = new ArrayList<>(List.of(
+                "--mode",
+                "live",
+                "--starting-offsets",
+                "earliest",
+                "--bootstrap-servers",
+                TestServices.kafka().bootstrapServers(),
+                "--group-id",
+                TestServices.unique("slow_sink"),
+                "--db-url",
+                dbUrl,
+                "--db-user",
+                TestServices.postgres().user(),
+                "--checkpoint-dir",
+                java.nio.file.Files.createTempDirectory("slow-sink-checkpoints")
+                        .toUri()
+                        .toString(),
+                "--parallelism",
+                "2"));
         args.addAll(FaultTape.jobArgs(topics));
         JobOptions options = JobOptions.fromArgs(args.toArray(String[]::new), Map.of());
         assertThat(options.idleTimeout).as("the production default").isEqualTo(Duration.ofSeconds(5));
@@ -190,8 +236,11 @@ class SlowSinkIT {
     /** The job's restarts, as Flink counts them; -1 when the metric is missing. */
     private static long restarts(JobID id) {
         long n = -1;
-        for (Map.Entry<String, Metric> m : REPORTER.findMetrics(id, "numRestarts").entrySet()) {
-            if (m.getKey().endsWith(".numRestarts") && m.getValue() instanceof Gauge<?> g && g.getValue() instanceof Number v) {
+        for (Map.Entry<String, Metric> m :
+                REPORTER.findMetrics(id, "numRestarts").entrySet()) {
+            if (m.getKey().endsWith(".numRestarts")
+                    && m.getValue() instanceof Gauge<?> g
+                    && g.getValue() instanceof Number v) {
                 n = Math.max(n, v.longValue());
             }
         }
@@ -214,12 +263,15 @@ class SlowSinkIT {
 
     /** Sessions waiting for a lock on {@code ohlcv_1m}: the bar sink's upserts, when it is locked. */
     private static int writersWaitingForTheLock(String dbUrl) throws Exception {
-        return (int) count(dbUrl, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                + " WHERE c.relname = 'ohlcv_1m' AND NOT l.granted");
+        return (int) count(
+                dbUrl,
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                        + " WHERE c.relname = 'ohlcv_1m' AND NOT l.granted");
     }
 
     private static long count(String dbUrl, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(dbUrl, TestServices.postgres().user(), "");
+        try (Connection c = DriverManager.getConnection(
+                        dbUrl, TestServices.postgres().user(), "");
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
@@ -240,32 +292,51 @@ class SlowSinkIT {
      * the lock on. A trigger refused before the lock (tasks still starting on a loaded machine,
      * seen once in a while) is only logged.
      */
-    private static void checkCheckpoints(FlinkRest rest, JobID id, long lockedAtMillis, long releasedAtMillis,
-            long failedBefore) throws Exception {
+    private static void checkCheckpoints(
+            FlinkRest rest, JobID id, long lockedAtMillis, long releasedAtMillis, long failedBefore) throws Exception {
         JsonNode cps = rest.checkpoints(id.toString());
         JsonNode counts = cps.path("counts");
-        LOG.info("Checkpoints: {} completed, {} failed ({} before the lock), {} in progress; longest end-to-end {} ms",
-                counts.path("completed").asLong(), counts.path("failed").asLong(), failedBefore,
-                counts.path("in_progress").asLong(), cps.path("summary").path("end_to_end_duration").path("max").asLong());
+        LOG.info(
+                "Checkpoints: {} completed, {} failed ({} before the lock), {} in progress; longest end-to-end {} ms",
+                counts.path("completed").asLong(),
+                counts.path("failed").asLong(),
+                failedBefore,
+                counts.path("in_progress").asLong(),
+                cps.path("summary").path("end_to_end_duration").path("max").asLong());
         JsonNode failed = cps.path("latest").path("failed");
         if (!failed.isMissingNode() && !failed.isNull()) {
-            LOG.info("Last failed checkpoint {}: {} ms after the lock was taken: {}", failed.path("id").asLong(),
-                    failed.path("failure_timestamp").asLong() - lockedAtMillis, failed.path("failure_message").asText());
+            LOG.info(
+                    "Last failed checkpoint {}: {} ms after the lock was taken: {}",
+                    failed.path("id").asLong(),
+                    failed.path("failure_timestamp").asLong() - lockedAtMillis,
+                    failed.path("failure_message").asText());
         }
-        assertThat(counts.path("failed").asLong()).as("no checkpoint failed from the lock on").isEqualTo(failedBefore);
+        assertThat(counts.path("failed").asLong())
+                .as("no checkpoint failed from the lock on")
+                .isEqualTo(failedBefore);
         boolean waitedForTheRelease = false;
         for (JsonNode h : cps.path("history")) {
             long triggered = h.path("trigger_timestamp").asLong();
             long took = h.path("end_to_end_duration").asLong();
-            LOG.info("Checkpoint {}: triggered {} ms after the lock was taken, {} after {} ms, {} of {} subtasks"
-                    + " acknowledged, {} bytes", h.path("id").asLong(), triggered - lockedAtMillis, h.path("status").asText(),
-                    took, h.path("num_acknowledged_subtasks").asLong(), h.path("num_subtasks").asLong(),
+            LOG.info(
+                    "Checkpoint {}: triggered {} ms after the lock was taken, {} after {} ms, {} of {} subtasks"
+                            + " acknowledged, {} bytes",
+                    h.path("id").asLong(),
+                    triggered - lockedAtMillis,
+                    h.path("status").asText(),
+                    took,
+                    h.path("num_acknowledged_subtasks").asLong(),
+                    h.path("num_subtasks").asLong(),
                     h.path("checkpointed_size").asLong());
-            assertThat(h.path("status").asText()).as("checkpoint %s", h.path("id").asLong()).isEqualTo("COMPLETED");
-            waitedForTheRelease |= triggered > lockedAtMillis && triggered < releasedAtMillis
-                    && triggered + took >= releasedAtMillis;
+            assertThat(h.path("status").asText())
+                    .as("checkpoint %s", h.path("id").asLong())
+                    .isEqualTo("COMPLETED");
+            waitedForTheRelease |=
+                    triggered > lockedAtMillis && triggered < releasedAtMillis && triggered + took >= releasedAtMillis;
         }
-        assertThat(waitedForTheRelease).as("a checkpoint triggered during the lock completed after the release").isTrue();
+        assertThat(waitedForTheRelease)
+                .as("a checkpoint triggered during the lock completed after the release")
+                .isTrue();
     }
 
     /**
@@ -319,7 +390,9 @@ class SlowSinkIT {
         long awaitBacklogRead(Duration timeout) throws Exception {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (backlogReadAt == 0) {
-                assertThat(System.nanoTime()).as("the backlog is read: %s of %s", read, endAtRelease).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("the backlog is read: %s of %s", read, endAtRelease)
+                        .isLessThan(deadline);
                 Thread.sleep(100);
             }
             return backlogReadAt;
@@ -334,7 +407,9 @@ class SlowSinkIT {
         long awaitCaughtUp(Duration timeout) throws Exception {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (read < end || end == 0) {
-                assertThat(System.nanoTime()).as("the source reads to the end: %s of %s", read, end).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("the source reads to the end: %s of %s", read, end)
+                        .isLessThan(deadline);
                 Thread.sleep(100);
             }
             return System.nanoTime();
@@ -346,7 +421,9 @@ class SlowSinkIT {
             while (!closed) {
                 try {
                     long now = System.nanoTime();
-                    long e = consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+                    long e = consumer.endOffsets(partitions).values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum();
                     long r = sourceRecords(job);
                     end = e;
                     read = r;

@@ -22,9 +22,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every type that crosses the network or lives in state has a Flink serializer that is not Kryo. */
 class RecordSerializationTest {
     @ParameterizedTest
-    @ValueSource(classes = {Bar.class, DeadLetter.class, BarAccumulator.class, TradeKeyState.class, IndexValue.class,
-        FlowSnapshot.class, BasisBar.class, FlowBar.class, io.marketbars.functions.KeyClock.class,
-        io.marketbars.functions.FlowBase.class, io.marketbars.functions.FlowKeyState.class})
+    @ValueSource(
+            classes = {
+                Bar.class,
+                DeadLetter.class,
+                BarAccumulator.class,
+                TradeKeyState.class,
+                IndexValue.class,
+                FlowSnapshot.class,
+                BasisBar.class,
+                FlowBar.class,
+                io.marketbars.functions.KeyClock.class,
+                io.marketbars.functions.FlowBase.class,
+                io.marketbars.functions.FlowKeyState.class
+            })
     void serializedAsPojoWithoutKryo(Class<?> type) {
         assertSerializedAsPojo(type);
         assertSerializedAsPojoWithoutKryo(type);
@@ -76,7 +87,10 @@ class RecordSerializationTest {
         TypeSerializerSnapshot<Tick> restored = TypeSerializerSnapshot.readVersionedSnapshot(
                 new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
         assertThat(restored.restoreSerializer()).isSameAs(TickSerializer.INSTANCE);
-        assertThat(TickSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(restored).isCompatibleAsIs())
+        assertThat(TickSerializer.INSTANCE
+                        .snapshotConfiguration()
+                        .resolveSchemaCompatibility(restored)
+                        .isCompatibleAsIs())
                 .isTrue();
     }
 
@@ -102,7 +116,8 @@ class RecordSerializationTest {
         assertThat(java.util.HexFormat.of().formatHex(out.getCopyOfBuffer())).isEqualTo(GOLDEN_V1);
     }
 
-    private static final String GOLDEN_V1 = "0f04465054000628401d9d334000000000020000000000003039000000000000000000000000640000000000000007010000000200000000000000630000019385264d68";
+    private static final String GOLDEN_V1 =
+            "0f04465054000628401d9d334000000000020000000000003039000000000000000000000000640000000000000007010000000200000000000000630000019385264d68";
 
     private static Tick roundTrip(Tick t) throws Exception {
         TypeSerializer<Tick> s = TickSerializer.INSTANCE;

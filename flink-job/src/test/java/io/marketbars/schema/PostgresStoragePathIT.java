@@ -26,7 +26,8 @@ class PostgresStoragePathIT extends StoragePathContract {
         TestServices.postgres().createDatabase(database);
         // The login user the job runs as, created out of band as documented, a member of the job role.
         jobLogin = TestServices.unique("bars_login");
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute("CREATE ROLE " + jobLogin + " LOGIN");
         }
     }
@@ -51,7 +52,8 @@ class PostgresStoragePathIT extends StoragePathContract {
 
     @Override
     Connection connectAsJobRole() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute("GRANT bars_writer TO " + jobLogin);
         }
         return DriverManager.getConnection(url(), jobLogin, "");
@@ -59,7 +61,8 @@ class PostgresStoragePathIT extends StoragePathContract {
 
     @Override
     List<String> expectedMigrationNotices() {
-        return List.of("TimescaleDB not installed: no chunks, compression or retention",
+        return List.of(
+                "TimescaleDB not installed: no chunks, compression or retention",
                 "TimescaleDB not installed: ohlcv_5m, ohlcv_15m, ohlcv_1h are views");
     }
 
@@ -69,11 +72,16 @@ class PostgresStoragePathIT extends StoragePathContract {
         connectAsJobRole().close();
         Bar bar = MinuteBars.bar(new Random(11), "LOGIN", Instant.parse("2024-12-06T02:00:00Z"), new BigDecimal("3.5"));
         JobUpserts.throughFlinkSink(url(), jobLogin, "", List.of(bar));
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            assertThat(rows(s, "SELECT open FROM ohlcv_1m WHERE symbol = 'LOGIN'")).containsExactly("3.5");
-            assertThat(rows(s, "SELECT has_table_privilege('" + jobLogin + "', 'ohlcv_1m', 'DELETE'),"
-                    + " has_table_privilege('" + jobLogin + "', 'ohlcv_1m', 'TRUNCATE'),"
-                    + " has_table_privilege('" + jobLogin + "', 'ohlcv_1m', 'UPDATE')")).containsExactly("f f t");
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            assertThat(rows(s, "SELECT open FROM ohlcv_1m WHERE symbol = 'LOGIN'"))
+                    .containsExactly("3.5");
+            assertThat(rows(
+                            s,
+                            "SELECT has_table_privilege('" + jobLogin + "', 'ohlcv_1m', 'DELETE'),"
+                                    + " has_table_privilege('" + jobLogin + "', 'ohlcv_1m', 'TRUNCATE'),"
+                                    + " has_table_privilege('" + jobLogin + "', 'ohlcv_1m', 'UPDATE')"))
+                    .containsExactly("f f t");
         }
     }
 }

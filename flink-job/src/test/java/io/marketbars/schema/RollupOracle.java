@@ -27,7 +27,8 @@ final class RollupOracle {
         Map<String, List<Bar>> groups = new TreeMap<>();
         for (Bar b : minuteBars) {
             Instant bucket = bucketOf.apply(Instant.ofEpochMilli(b.bucketStartMillis));
-            groups.computeIfAbsent(b.symbol + "|" + bucket.toEpochMilli(), k -> new ArrayList<>()).add(b);
+            groups.computeIfAbsent(b.symbol + "|" + bucket.toEpochMilli(), k -> new ArrayList<>())
+                    .add(b);
         }
         List<String> rows = new ArrayList<>();
         groups.values().stream()
@@ -56,16 +57,54 @@ final class RollupOracle {
             lastTrade = Math.max(lastTrade, b.lastTradeMicros);
         }
         BigDecimal vwap = volume.signum() == 0 ? null : turnover.divide(volume, Bar.VWAP_SCALE, RoundingMode.HALF_EVEN);
-        return row(first.symbol, bucket, first.open, high, low, last.close, volume, turnover,
-                vwap == null ? null : vwap.toPlainString(), trades, buy, sell, micros(firstTrade), micros(lastTrade));
+        return row(
+                first.symbol,
+                bucket,
+                first.open,
+                high,
+                low,
+                last.close,
+                volume,
+                turnover,
+                vwap == null ? null : vwap.toPlainString(),
+                trades,
+                buy,
+                sell,
+                micros(firstTrade),
+                micros(lastTrade));
     }
 
     /** The text form of a bar row: numbers without trailing zeros, except vwap which must match to the digit. */
-    static String row(String symbol, Instant bucket, BigDecimal open, BigDecimal high, BigDecimal low, BigDecimal close,
-            BigDecimal volume, BigDecimal turnover, String vwap, long trades, BigDecimal buy, BigDecimal sell,
-            Instant firstTrade, Instant lastTrade) {
-        return String.join(" ", symbol, bucket.toString(), n(open), n(high), n(low), n(close), "v=" + n(volume),
-                "t=" + n(turnover), "vwap=" + vwap, "n=" + trades, "b=" + n(buy), "s=" + n(sell), firstTrade.toString(),
+    static String row(
+            String symbol,
+            Instant bucket,
+            BigDecimal open,
+            BigDecimal high,
+            BigDecimal low,
+            BigDecimal close,
+            BigDecimal volume,
+            BigDecimal turnover,
+            String vwap,
+            long trades,
+            BigDecimal buy,
+            BigDecimal sell,
+            Instant firstTrade,
+            Instant lastTrade) {
+        return String.join(
+                " ",
+                symbol,
+                bucket.toString(),
+                n(open),
+                n(high),
+                n(low),
+                n(close),
+                "v=" + n(volume),
+                "t=" + n(turnover),
+                "vwap=" + vwap,
+                "n=" + trades,
+                "b=" + n(buy),
+                "s=" + n(sell),
+                firstTrade.toString(),
                 lastTrade.toString());
     }
 
@@ -74,7 +113,8 @@ final class RollupOracle {
     }
 
     private static Instant micros(long epochMicros) {
-        return Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L);
+        return Instant.ofEpochSecond(
+                Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L);
     }
 
     private static Function<Instant, Instant> bucketFunction(String interval, ZoneId zone) {

@@ -45,11 +45,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 abstract class StoragePathContract {
     static final ZoneId EXCHANGE = ZoneId.of("Asia/Ho_Chi_Minh");
     /** The schema's days start at midnight in {@link #EXCHANGE}, like the oracle's. */
-    static final MigrationSettings SETTINGS = MigrationSettings.defaults()
-            .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, EXCHANGE.getId());
+    static final MigrationSettings SETTINGS =
+            MigrationSettings.defaults().with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, EXCHANGE.getId());
+
     static final List<String> SYMBOLS = List.of("RA", "RB", "RC");
     /** 15:30Z to 01:30Z: the exchange's midnight (17:00Z) and UTC midnight, which is 07:00 of one exchange day. */
     static final Instant FROM = Instant.parse("2024-12-02T15:30:00Z");
+
     static final Instant TO = Instant.parse("2024-12-03T01:30:00Z");
     /** Left out at first, then upserted late: the first minute of a 5-minute bucket of the first exchange day. */
     static final Instant LATE = Instant.parse("2024-12-02T16:00:00Z");
@@ -104,15 +106,22 @@ abstract class StoragePathContract {
         assertThat(second.success).isTrue();
         assertThat(second.migrationsExecuted).isZero();
         assertThat(second.initialSchemaVersion).isEqualTo(first.targetSchemaVersion);
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             for (String relation : List.of("ohlcv_5m", "ohlcv_15m", "ohlcv_1h", "ohlcv_1d")) {
                 // Same names and columns as ohlcv_1m's bar columns on both paths (not its revision,
                 // which says which run wrote a minute and means nothing for a sum): the same queries work.
-                assertThat(rows(s, "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum)"
-                        + " FROM pg_attribute WHERE attrelid = '" + relation + "'::regclass AND attnum > 0"))
-                        .as(relation).isEqualTo(rows(s, "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod),"
-                                + " ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'ohlcv_1m'::regclass AND attnum > 0"
-                                + " AND NOT attisdropped AND attname <> 'revision_epoch'"));
+                assertThat(rows(
+                                s,
+                                "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum)"
+                                        + " FROM pg_attribute WHERE attrelid = '" + relation
+                                        + "'::regclass AND attnum > 0"))
+                        .as(relation)
+                        .isEqualTo(rows(
+                                s,
+                                "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod),"
+                                        + " ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'ohlcv_1m'::regclass AND attnum > 0"
+                                        + " AND NOT attisdropped AND attname <> 'revision_epoch'"));
             }
         }
     }
@@ -131,7 +140,8 @@ abstract class StoragePathContract {
         JobUpserts.throughFlinkSink(url(), user(), password(), bars);
         refresh();
         assertRollupsEqualOracle(bars);
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             // The exchange day 2024-12-03 starts at 17:00Z on the 2nd and holds both sides of UTC midnight.
             assertThat(rows(s, "SELECT bucket FROM ohlcv_1d WHERE symbol = 'RA' ORDER BY bucket"))
                     .containsExactly("2024-12-01T17:00:00Z", "2024-12-02T17:00:00Z");
@@ -140,17 +150,25 @@ abstract class StoragePathContract {
             assertThat(rows(s, "SELECT count(*) FROM ohlcv_daily('RA', 2025)")).containsExactly("0");
             for (String interval : List.of("1m", "5m", "15m", "1h", "1d")) {
                 List<String> expected = RollupOracle.rollup(only("RB"), interval, EXCHANGE);
-                assertThat(barRows(s, "SELECT * FROM ohlcv_bars('RB', '" + interval + "', '2024-12-01T00:00:00Z',"
-                        + " '2024-12-04T00:00:00Z')")).as(interval).isEqualTo(expected);
+                assertThat(barRows(
+                                s,
+                                "SELECT * FROM ohlcv_bars('RB', '" + interval + "', '2024-12-01T00:00:00Z',"
+                                        + " '2024-12-04T00:00:00Z')"))
+                        .as(interval)
+                        .isEqualTo(expected);
                 // A range that starts and ends inside buckets: only buckets that start in it.
                 Instant lo = Instant.parse("2024-12-02T17:07:00Z");
                 Instant hi = Instant.parse("2024-12-02T23:59:00Z");
                 assertThat(barRows(s, "SELECT * FROM ohlcv_bars('RB', '" + interval + "', '" + lo + "', '" + hi + "')"))
-                        .as(interval + " inside").isEqualTo(expected.stream().filter(r -> {
-                            Instant b = Instant.parse(r.split(" ")[1]);
-                            return !b.isBefore(lo) && b.isBefore(hi);
-                        }).toList());
-                assertThat(barRows(s, "SELECT * FROM ohlcv_latest('RB', '" + interval + "', 3)")).as(interval + " latest")
+                        .as(interval + " inside")
+                        .isEqualTo(expected.stream()
+                                .filter(r -> {
+                                    Instant b = Instant.parse(r.split(" ")[1]);
+                                    return !b.isBefore(lo) && b.isBefore(hi);
+                                })
+                                .toList());
+                assertThat(barRows(s, "SELECT * FROM ohlcv_latest('RB', '" + interval + "', 3)"))
+                        .as(interval + " latest")
                         .isEqualTo(expected.subList(expected.size() - Math.min(3, expected.size()), expected.size()));
             }
         }
@@ -170,7 +188,8 @@ abstract class StoragePathContract {
         all.add(late);
         assertRollupsEqualOracle(all);
         assertThat(dailyRow("RA", "2024-12-01T17:00:00Z")).contains(" 99.99 ").isNotEqualTo(dailyBefore);
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             assertThat(rows(s, "SELECT open FROM ohlcv_5m WHERE symbol = 'RA' AND bucket = '" + LATE + "'"))
                     .containsExactly("24.10");
         }
@@ -188,11 +207,18 @@ abstract class StoragePathContract {
             try (Statement s = c.createStatement()) {
                 assertThat(rows(s, "SELECT trade_count FROM ohlcv_1m WHERE symbol = 'ROLE'"))
                         .containsExactly(Long.toString(bar.tradeCount));
-                for (String forbidden : List.of("DELETE FROM ohlcv_1m WHERE symbol = 'ROLE'", "TRUNCATE ohlcv_1m",
-                        "CREATE TABLE sneaky (x int)", "DROP TABLE basis_1m", "ALTER TABLE ohlcv_1m ADD COLUMN x int",
+                for (String forbidden : List.of(
+                        "DELETE FROM ohlcv_1m WHERE symbol = 'ROLE'",
+                        "TRUNCATE ohlcv_1m",
+                        "CREATE TABLE sneaky (x int)",
+                        "DROP TABLE basis_1m",
+                        "ALTER TABLE ohlcv_1m ADD COLUMN x int",
                         "SELECT * FROM ohlcv_5m")) {
-                    assertThatThrownBy(() -> s.execute(forbidden)).as(forbidden).isInstanceOf(SQLException.class)
-                            .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isIn("42501", "42P01"));
+                    assertThatThrownBy(() -> s.execute(forbidden))
+                            .as(forbidden)
+                            .isInstanceOf(SQLException.class)
+                            .satisfies(e ->
+                                    assertThat(((SQLException) e).getSQLState()).isIn("42501", "42P01"));
                 }
             }
         }
@@ -200,7 +226,8 @@ abstract class StoragePathContract {
 
     /** The owner's refresh of every rollup level, over everything. */
     void refresh() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute("CALL refresh_ohlcv_rollups(NULL, NULL)");
         }
     }
@@ -210,20 +237,27 @@ abstract class StoragePathContract {
     }
 
     private void assertRollupsEqualOracle(List<Bar> minuteBars) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             assertThat(barRows(s, "SELECT * FROM ohlcv_1m WHERE symbol LIKE 'R_' ORDER BY symbol, bucket"))
                     .isEqualTo(RollupOracle.rollup(minuteBars, "1m", EXCHANGE));
             for (String interval : List.of("5m", "15m", "1h", "1d")) {
                 List<String> expected = RollupOracle.rollup(minuteBars, interval, EXCHANGE);
-                assertThat(barRows(s, "SELECT * FROM ohlcv_" + interval + " WHERE symbol LIKE 'R_' ORDER BY symbol, bucket"))
-                        .as("ohlcv_" + interval).hasSize(expected.size()).isEqualTo(expected);
+                assertThat(barRows(
+                                s,
+                                "SELECT * FROM ohlcv_" + interval + " WHERE symbol LIKE 'R_' ORDER BY symbol, bucket"))
+                        .as("ohlcv_" + interval)
+                        .hasSize(expected.size())
+                        .isEqualTo(expected);
             }
         }
     }
 
     private String dailyRow(String symbol, String bucket) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            List<String> rows = barRows(s, "SELECT * FROM ohlcv_1d WHERE symbol = '" + symbol + "' AND bucket = '" + bucket + "'");
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            List<String> rows =
+                    barRows(s, "SELECT * FROM ohlcv_1d WHERE symbol = '" + symbol + "' AND bucket = '" + bucket + "'");
             assertThat(rows).hasSize(1);
             return rows.get(0);
         }
@@ -233,11 +267,21 @@ abstract class StoragePathContract {
         List<String> rows = new ArrayList<>();
         try (ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
-                rows.add(RollupOracle.row(rs.getString("symbol"), instant(rs, "bucket"), rs.getBigDecimal("open"),
-                        rs.getBigDecimal("high"), rs.getBigDecimal("low"), rs.getBigDecimal("close"),
-                        rs.getBigDecimal("volume"), rs.getBigDecimal("turnover"), rs.getString("vwap"),
-                        rs.getLong("trade_count"), rs.getBigDecimal("buy_volume"), rs.getBigDecimal("sell_volume"),
-                        instant(rs, "first_trade_at"), instant(rs, "last_trade_at")));
+                rows.add(RollupOracle.row(
+                        rs.getString("symbol"),
+                        instant(rs, "bucket"),
+                        rs.getBigDecimal("open"),
+                        rs.getBigDecimal("high"),
+                        rs.getBigDecimal("low"),
+                        rs.getBigDecimal("close"),
+                        rs.getBigDecimal("volume"),
+                        rs.getBigDecimal("turnover"),
+                        rs.getString("vwap"),
+                        rs.getLong("trade_count"),
+                        rs.getBigDecimal("buy_volume"),
+                        rs.getBigDecimal("sell_volume"),
+                        instant(rs, "first_trade_at"),
+                        instant(rs, "last_trade_at")));
             }
         }
         return rows;
@@ -255,8 +299,12 @@ abstract class StoragePathContract {
                 List<String> values = new ArrayList<>();
                 for (int i = 1; i <= columns; i++) {
                     Object v = rs.getObject(i);
-                    values.add(v instanceof java.sql.Timestamp ? rs.getObject(i, OffsetDateTime.class).toInstant().toString()
-                            : rs.getString(i));
+                    values.add(
+                            v instanceof java.sql.Timestamp
+                                    ? rs.getObject(i, OffsetDateTime.class)
+                                            .toInstant()
+                                            .toString()
+                                    : rs.getString(i));
                 }
                 rows.add(String.join(" ", values));
             }

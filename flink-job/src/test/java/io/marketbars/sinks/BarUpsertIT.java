@@ -27,7 +27,11 @@ class BarUpsertIT {
     @BeforeEach
     void database() {
         String url = TestServices.migratedDatabase("upsert");
-        options = JobOptions.fromArgs(new String[] {"--db-url", url, "--db-user", TestServices.postgres().user()}, Map.of());
+        options = JobOptions.fromArgs(
+                new String[] {
+                    "--db-url", url, "--db-user", TestServices.postgres().user()
+                },
+                Map.of());
     }
 
     private static Bar bar(String symbol, String open, long trades) {
@@ -51,7 +55,10 @@ class BarUpsertIT {
 
     private SimpleJdbcConnectionProvider plainProvider() {
         return new SimpleJdbcConnectionProvider(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                .withUrl(options.sinkJdbcUrl()).withDriverName("org.postgresql.Driver").withUsername(options.dbUser).build());
+                .withUrl(options.sinkJdbcUrl())
+                .withDriverName("org.postgresql.Driver")
+                .withUsername(options.dbUser)
+                .build());
     }
 
     private static void write(Connection c, Bar... bars) throws SQLException {
@@ -81,15 +88,18 @@ class BarUpsertIT {
 
     @Test
     void collapsingKeepsTheNewestVersionPerRowAndStoresExactDecimals() throws Exception {
-        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider =
+                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.10", 1), bar("B", "0.00012345", 7), bar("A", "10.10", 2), bar("A", "10.20", 3));
-            try (ResultSet rs = c.createStatement().executeQuery(
-                    "SELECT symbol, open::text, trade_count, first_trade_at FROM ohlcv_1m ORDER BY symbol")) {
+            try (ResultSet rs = c.createStatement()
+                    .executeQuery(
+                            "SELECT symbol, open::text, trade_count, first_trade_at FROM ohlcv_1m ORDER BY symbol")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(2)).isEqualTo("10.20");
                 assertThat(rs.getLong(3)).isEqualTo(3);
-                assertThat(rs.getObject(4, java.time.OffsetDateTime.class).getNano()).isEqualTo(123_456_000);
+                assertThat(rs.getObject(4, java.time.OffsetDateTime.class).getNano())
+                        .isEqualTo(123_456_000);
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(2)).isEqualTo("0.00012345");
                 assertThat(rs.next()).isFalse();
@@ -99,7 +109,8 @@ class BarUpsertIT {
 
     @Test
     void anOlderVersionReplayedAfterARestoreNeverOverwritesANewerOne() throws Exception {
-        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider =
+                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.30", 5));
             write(c, bar("A", "10.10", 4));
@@ -113,7 +124,8 @@ class BarUpsertIT {
 
     @Test
     void theSameVersionWrittenAgainLeavesTheRowAsItWas() throws Exception {
-        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider =
+                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.30", 5));
             String first = storedRow(c);
@@ -124,7 +136,8 @@ class BarUpsertIT {
 
     @Test
     void aCorrectionWithAHigherEpochReplacesTheRowEvenWithFewerTradesAndAnOlderEpochNeverComesBack() throws Exception {
-        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider =
+                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
             Connection c = provider.getOrEstablishConnection();
             write(c, 0, bar("A", "10.30", 5));
             write(c, 1, bar("A", "10.10", 3)); // a rerun that now rejects two of the trades
@@ -138,7 +151,8 @@ class BarUpsertIT {
     }
 
     private static String stored(Connection c) throws SQLException {
-        try (ResultSet rs = c.createStatement().executeQuery("SELECT open::text, trade_count, revision_epoch FROM ohlcv_1m")) {
+        try (ResultSet rs =
+                c.createStatement().executeQuery("SELECT open::text, trade_count, revision_epoch FROM ohlcv_1m")) {
             assertThat(rs.next()).isTrue();
             String row = rs.getString(1) + " " + rs.getLong(2) + " " + rs.getInt(3);
             assertThat(rs.next()).isFalse();
@@ -155,14 +169,17 @@ class BarUpsertIT {
 
     @Test
     void metricsCountEachDatabaseRoundTripAndTheRowsLeftAfterCollapsing() throws Exception {
-        try (var provider = new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider =
+                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
             SinkMetrics metrics = SinkMetrics.register(new UnregisteredMetricsGroup());
             provider.bindMetrics(metrics);
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.10", 1), bar("B", "20.00", 1), bar("A", "10.20", 2));
             write(c, bar("C", "30.00", 1));
             assertThat(metrics.batches()).isEqualTo(2);
-            assertThat(metrics.rowsWritten()).as("the two versions of A went out as one row").isEqualTo(3);
+            assertThat(metrics.rowsWritten())
+                    .as("the two versions of A went out as one row")
+                    .isEqualTo(3);
             assertThat(metrics.batchLatencyMillis().getCount()).isEqualTo(2);
             assertThat(metrics.batchLatencyMillis().getStatistics().getMax()).isGreaterThanOrEqualTo(0);
         }

@@ -57,8 +57,9 @@ class BasisUpsertIT {
     }
 
     private String stored() throws SQLException {
-        try (ResultSet rs = c.createStatement().executeQuery(
-                "SELECT basis_close::text, joined_count + unjoined_count, index_revision, revision_epoch FROM basis_1m")) {
+        try (ResultSet rs = c.createStatement()
+                .executeQuery(
+                        "SELECT basis_close::text, joined_count + unjoined_count, index_revision, revision_epoch FROM basis_1m")) {
             assertThat(rs.next()).isTrue();
             String row = rs.getString(1) + " n=" + rs.getLong(2) + " idx=" + rs.getLong(3) + " epoch=" + rs.getInt(4);
             assertThat(rs.next()).isFalse();

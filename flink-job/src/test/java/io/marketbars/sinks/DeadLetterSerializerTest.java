@@ -43,8 +43,12 @@ class DeadLetterSerializerTest {
 
     /** What the producer checks against max.request.size (and the broker, plus nothing, against max.message.bytes). */
     private static int producerSize(ProducerRecord<byte[], byte[]> r) {
-        return AbstractRecords.estimateSizeInBytesUpperBound(RecordBatch.CURRENT_MAGIC_VALUE, CompressionType.NONE,
-                r.key(), r.value(), r.headers().toArray());
+        return AbstractRecords.estimateSizeInBytesUpperBound(
+                RecordBatch.CURRENT_MAGIC_VALUE,
+                CompressionType.NONE,
+                r.key(),
+                r.value(),
+                r.headers().toArray());
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {
@@ -55,8 +59,8 @@ class DeadLetterSerializerTest {
     @Test
     void smallDeadLetterKeepsTheOriginalBytesAndSaysNothingAboutTruncation() {
         byte[] value = "{\"symbol\":\"FPT\",\"price\":".getBytes(StandardCharsets.UTF_8);
-        ProducerRecord<byte[], byte[]> r = SERIALIZER.serialize(letter("FPT".getBytes(StandardCharsets.UTF_8), value,
-                "unexpected end of input"), null, null);
+        ProducerRecord<byte[], byte[]> r = SERIALIZER.serialize(
+                letter("FPT".getBytes(StandardCharsets.UTF_8), value, "unexpected end of input"), null, null);
         assertThat(r.topic()).isEqualTo("dlq");
         assertThat(r.key()).containsExactly("FPT".getBytes(StandardCharsets.UTF_8));
         assertThat(r.value()).containsExactly(value);
@@ -74,8 +78,10 @@ class DeadLetterSerializerTest {
     void recordAtTheSourceBrokersMaximumIsCutToAPrefixThatFitsAndSaysSo() {
         // 2 MiB: a source topic with max.message.bytes raised above the dead-letter producer's limit.
         byte[] value = bytes(2 * ONE_MIB - 100, 'x');
-        ProducerRecord<byte[], byte[]> r = SERIALIZER.serialize(letter("BIG".getBytes(StandardCharsets.UTF_8), value,
-                "Unexpected end-of-input in VALUE_STRING"), null, null);
+        ProducerRecord<byte[], byte[]> r = SERIALIZER.serialize(
+                letter("BIG".getBytes(StandardCharsets.UTF_8), value, "Unexpected end-of-input in VALUE_STRING"),
+                null,
+                null);
         assertThat(producerSize(r)).isLessThanOrEqualTo(ONE_MIB);
         assertThat(r.value().length).as("most of the limit goes to the value").isGreaterThan(ONE_MIB - 2048);
         assertThat(r.value()).containsExactly(Arrays.copyOf(value, r.value().length));
@@ -94,7 +100,10 @@ class DeadLetterSerializerTest {
         int hi = 2 * ONE_MIB;
         while (lo < hi) { // the largest value size that is not truncated
             int mid = (lo + hi + 1) >>> 1;
-            if (header(SERIALIZER.serialize(letter(key, bytes(mid, 'v'), "d"), null, null), DeadLetterSerializer.TRUNCATED) == null) {
+            if (header(
+                            SERIALIZER.serialize(letter(key, bytes(mid, 'v'), "d"), null, null),
+                            DeadLetterSerializer.TRUNCATED)
+                    == null) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -117,10 +126,13 @@ class DeadLetterSerializerTest {
         assertThat(both.value().length).isGreaterThan(ONE_MIB / 2 - 4096);
         assertThat(header(both, DeadLetterSerializer.ORIGINAL_KEY_SIZE)).isEqualTo(Integer.toString(3 * ONE_MIB));
         String detail = header(both, DeadLetterSerializer.DETAIL);
-        assertThat(detail).as("cut between characters, never inside one").matches("é+")
+        assertThat(detail)
+                .as("cut between characters, never inside one")
+                .matches("é+")
                 .hasSizeLessThanOrEqualTo(DeadLetterSerializer.MAX_DETAIL_BYTES / 2);
 
-        ProducerRecord<byte[], byte[]> keyless = SERIALIZER.serialize(letter(null, bytes(3 * ONE_MIB, 'v'), null), null, null);
+        ProducerRecord<byte[], byte[]> keyless =
+                SERIALIZER.serialize(letter(null, bytes(3 * ONE_MIB, 'v'), null), null, null);
         assertThat(keyless.key()).isNull();
         assertThat(producerSize(keyless)).isLessThanOrEqualTo(ONE_MIB);
         assertThat(header(keyless, DeadLetterSerializer.ORIGINAL_KEY_SIZE)).isNull();
@@ -131,8 +143,8 @@ class DeadLetterSerializerTest {
     void theSmallestAllowedLimitIsHonouredToo() {
         int limit = JobOptions.MIN_DEAD_LETTER_RECORD_BYTES;
         DeadLetterSerializer small = new DeadLetterSerializer("dlq", limit);
-        ProducerRecord<byte[], byte[]> r = small.serialize(letter("FPT".getBytes(StandardCharsets.UTF_8),
-                bytes(limit, 'v'), "x".repeat(5000)), null, null);
+        ProducerRecord<byte[], byte[]> r = small.serialize(
+                letter("FPT".getBytes(StandardCharsets.UTF_8), bytes(limit, 'v'), "x".repeat(5000)), null, null);
         assertThat(producerSize(r)).isLessThanOrEqualTo(limit);
         assertThat(r.value().length).isGreaterThan(limit / 2);
         assertThat(header(r, DeadLetterSerializer.TRUNCATED)).isEqualTo("true");

@@ -53,8 +53,9 @@ class FlowUpsertIT {
     }
 
     private String stored() throws SQLException {
-        try (ResultSet rs = c.createStatement().executeQuery(
-                "SELECT buy_qty::text, snapshot_count, snapshot_revision, revision_epoch FROM foreign_flow_1m")) {
+        try (ResultSet rs = c.createStatement()
+                .executeQuery(
+                        "SELECT buy_qty::text, snapshot_count, snapshot_revision, revision_epoch FROM foreign_flow_1m")) {
             assertThat(rs.next()).isTrue();
             String row = rs.getString(1) + " n=" + rs.getInt(2) + " rev=" + rs.getLong(3) + " epoch=" + rs.getInt(4);
             assertThat(rs.next()).isFalse();
@@ -79,7 +80,8 @@ class FlowUpsertIT {
     }
 
     @Test
-    void aCorrectionWithAHigherEpochReplacesTheRowEvenWithFewerSnapshotsAndAnOlderEpochNeverComesBack() throws Exception {
+    void aCorrectionWithAHigherEpochReplacesTheRowEvenWithFewerSnapshotsAndAnOlderEpochNeverComesBack()
+            throws Exception {
         write(0, version("1500", 3, 41));
         write(1, version("1200", 1, 5)); // the rerun drops two snapshots, and its feed starts over
         assertThat(stored()).isEqualTo("1200 n=1 rev=5 epoch=1");

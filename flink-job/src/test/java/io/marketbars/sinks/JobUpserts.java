@@ -16,11 +16,14 @@ public final class JobUpserts {
 
     /** The production JDBC sink ({@link BarUpsert#sink}) on a local Flink at parallelism 1: one connection. */
     public static void throughFlinkSink(String dbUrl, String user, String password, List<Bar> bars) throws Exception {
-        JobOptions options = JobOptions.fromArgs(new String[] {"--db-url", dbUrl, "--db-user", user},
-                Map.of(JobOptions.DB_PASSWORD_ENV, password));
+        JobOptions options = JobOptions.fromArgs(
+                new String[] {"--db-url", dbUrl, "--db-user", user}, Map.of(JobOptions.DB_PASSWORD_ENV, password));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
-        env.fromData(bars, TypeInformation.of(Bar.class)).name("Bars")
-                .sinkTo(BarUpsert.sink(options)).uid("schema-test-sink").name("Upsert " + BarUpsert.TABLE);
+        env.fromData(bars, TypeInformation.of(Bar.class))
+                .name("Bars")
+                .sinkTo(BarUpsert.sink(options))
+                .uid("schema-test-sink")
+                .name("Upsert " + BarUpsert.TABLE);
         env.execute("schema test upserts");
     }
 
@@ -28,8 +31,11 @@ public final class JobUpserts {
     public static void onConnection(Connection c, List<Bar> bars) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
-        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(c.prepareStatement(BarUpsert.SQL), BarUpsert.SQL,
-                BarUpsert.KEY_PARAMETERS, SinkMetrics.unregistered())) {
+        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(
+                c.prepareStatement(BarUpsert.SQL),
+                BarUpsert.SQL,
+                BarUpsert.KEY_PARAMETERS,
+                SinkMetrics.unregistered())) {
             BarUpsert.Statement binder = new BarUpsert.Statement();
             for (Bar b : bars) {
                 binder.statement(ps, b);

@@ -16,15 +16,23 @@ final class UpsertBatches {
     /** A fresh migrated database, with the sink's JDBC URL (batch rewriting on). */
     static String database() {
         String url = TestServices.migratedDatabase("upsert");
-        return JobOptions.fromArgs(new String[] {"--db-url", url, "--db-user", TestServices.postgres().user()}, Map.of())
+        return JobOptions.fromArgs(
+                        new String[] {
+                            "--db-url",
+                            url,
+                            "--db-user",
+                            TestServices.postgres().user()
+                        },
+                        Map.of())
                 .sinkJdbcUrl();
     }
 
     @SafeVarargs
-    static <T> void write(Connection c, JdbcQueryStatement<T> binder, int keyParameters, T... rows) throws SQLException {
+    static <T> void write(Connection c, JdbcQueryStatement<T> binder, int keyParameters, T... rows)
+            throws SQLException {
         c.setAutoCommit(false); // the connector's writer batches in a transaction as well
-        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(c.prepareStatement(binder.query()), binder.query(),
-                keyParameters, SinkMetrics.unregistered())) {
+        try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(
+                c.prepareStatement(binder.query()), binder.query(), keyParameters, SinkMetrics.unregistered())) {
             for (T row : List.of(rows)) {
                 binder.statement(ps, row);
                 ps.addBatch();

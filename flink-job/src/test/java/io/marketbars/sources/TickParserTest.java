@@ -25,7 +25,8 @@ class TickParserTest {
                 + "\"qty\":\"100\",\"seq\":7,\"side\":\"B\",\"bid\":\"123.4\",\"ask\":\"123.5\"}");
         assertThat(t.isRejected()).isFalse();
         assertThat(t.symbol).isEqualTo("FPT");
-        assertThat(t.tsMicros).isEqualTo(Instant.parse("2024-12-02T02:15:00.123456Z").toEpochMilli() * 1000L + 456);
+        assertThat(t.tsMicros)
+                .isEqualTo(Instant.parse("2024-12-02T02:15:00.123456Z").toEpochMilli() * 1000L + 456);
         assertThat(t.price).isEqualTo(new BigDecimal("123.450")); // scale kept
         assertThat(t.qty).isEqualTo(new BigDecimal("100"));
         assertThat(t.seq).isEqualTo(7L);
@@ -47,40 +48,44 @@ class TickParserTest {
 
     @Test
     void zeroQuantityIsAllowed() {
-        assertThat(parse("{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":0}").isRejected()).isFalse();
+        assertThat(parse("{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":0}")
+                        .isRejected())
+                .isFalse();
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1 | MALFORMED_JSON",
-        "not json | MALFORMED_JSON",
-        "[1,2] | MALFORMED_JSON",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1} trailing | MALFORMED_JSON",
-        "{\"ts\":1733105700123,\"price\":1,\"qty\":1} | MISSING_FIELD",
-        "{\"symbol\":\"A\",\"price\":1,\"qty\":1} | MISSING_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"qty\":1} | MISSING_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1} | MISSING_FIELD",
-        "{\"symbol\":\"  \",\"ts\":1733105700123,\"price\":1,\"qty\":1} | MISSING_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":0,\"qty\":1} | NON_POSITIVE_PRICE",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":\"-1.5\",\"qty\":1} | NON_POSITIVE_PRICE",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":\"NaN\",\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":\"Infinity\",\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":NaN,\"qty\":1} | MALFORMED_JSON",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1e999999,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":-1} | NEGATIVE_QUANTITY",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"side\":\"X\"} | UNKNOWN_SIDE",
-        "{\"symbol\":\"A\",\"ts\":\"2024-12-02 09:15:00\",\"price\":1,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700.5,\"price\":1,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700,\"price\":1,\"qty\":1} | TIMESTAMP_OUT_OF_RANGE",
-        "{\"symbol\":\"A\",\"ts\":\"2099-01-01T00:00:00Z\",\"price\":1,\"qty\":1} | TIMESTAMP_OUT_OF_RANGE",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"seq\":\"x\"} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"bid\":-1} | INVALID_FIELD",
-        "{\"symbol\":7,\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\\u0000B\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\" FPT\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\\nB\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
-        "{\"symbol\":\"A\",\"ts\":\"+999999999-12-31T23:59:59Z\",\"price\":1,\"qty\":1} | INVALID_FIELD",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1 | MALFORMED_JSON",
+                "not json | MALFORMED_JSON",
+                "[1,2] | MALFORMED_JSON",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1} trailing | MALFORMED_JSON",
+                "{\"ts\":1733105700123,\"price\":1,\"qty\":1} | MISSING_FIELD",
+                "{\"symbol\":\"A\",\"price\":1,\"qty\":1} | MISSING_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"qty\":1} | MISSING_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1} | MISSING_FIELD",
+                "{\"symbol\":\"  \",\"ts\":1733105700123,\"price\":1,\"qty\":1} | MISSING_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":0,\"qty\":1} | NON_POSITIVE_PRICE",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":\"-1.5\",\"qty\":1} | NON_POSITIVE_PRICE",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":\"NaN\",\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":\"Infinity\",\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":NaN,\"qty\":1} | MALFORMED_JSON",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1e999999,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":-1} | NEGATIVE_QUANTITY",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"side\":\"X\"} | UNKNOWN_SIDE",
+                "{\"symbol\":\"A\",\"ts\":\"2024-12-02 09:15:00\",\"price\":1,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700.5,\"price\":1,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700,\"price\":1,\"qty\":1} | TIMESTAMP_OUT_OF_RANGE",
+                "{\"symbol\":\"A\",\"ts\":\"2099-01-01T00:00:00Z\",\"price\":1,\"qty\":1} | TIMESTAMP_OUT_OF_RANGE",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"seq\":\"x\"} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":1733105700123,\"price\":1,\"qty\":1,\"bid\":-1} | INVALID_FIELD",
+                "{\"symbol\":7,\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\\u0000B\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\" FPT\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\\nB\",\"ts\":1733105700123,\"price\":1,\"qty\":1} | INVALID_FIELD",
+                "{\"symbol\":\"A\",\"ts\":\"+999999999-12-31T23:59:59Z\",\"price\":1,\"qty\":1} | INVALID_FIELD",
+            })
     void badInputIsRejectedWithAReasonNeverThrown(String json, RejectReason reason) {
         Tick t = parse(json);
         assertThat(t.rejectReason).isEqualTo(reason.name());

@@ -36,9 +36,13 @@ public final class TickParserThroughput {
         System.out.println("e.g. " + new String(epoch[0], StandardCharsets.UTF_8));
         System.out.println("e.g. " + new String(iso[0], StandardCharsets.UTF_8));
         TickParser parser = new TickParser(600_000L);
-        String[] names = {"epoch ts, Jackson only", "epoch ts, fast path   ", "ISO ts,   Jackson only", "ISO ts,   fast path   "};
+        String[] names = {
+            "epoch ts, Jackson only", "epoch ts, fast path   ", "ISO ts,   Jackson only", "ISO ts,   fast path   "
+        };
         double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
-        for (int round = 0; round < 6; round++) { // the first rounds are JIT warm-up; the best run is the least disturbed
+        for (int round = 0;
+                round < 6;
+                round++) { // the first rounds are JIT warm-up; the best run is the least disturbed
             for (int v = 0; v < names.length; v++) {
                 double ns = run(parser, v < 2 ? epoch : iso, now, records, v % 2 == 1);
                 best[v] = Math.min(best[v], ns);
@@ -46,8 +50,8 @@ public final class TickParserThroughput {
             }
         }
         for (int v = 0; v < names.length; v++) {
-            System.out.printf("best     %s  %7.1f ns/record  (%.0fk records/s on one core)%n", names[v], best[v],
-                    1e6 / best[v]);
+            System.out.printf(
+                    "best     %s  %7.1f ns/record  (%.0fk records/s on one core)%n", names[v], best[v], 1e6 / best[v]);
         }
     }
 

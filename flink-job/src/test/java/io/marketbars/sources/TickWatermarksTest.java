@@ -30,6 +30,7 @@ class TickWatermarksTest {
 
     /** The input activity clock: it only moves while the source can emit (no backpressure). */
     private final ManualClock activity = new ManualClock();
+
     private final CatchUpTracker catchUp =
             new CatchUpTracker("trades", new Properties(), PROBE, activity::relativeTimeNanos);
     private final List<Long> emitted = new ArrayList<>();
@@ -168,7 +169,8 @@ class TickWatermarksTest {
 
     @Test
     void aGeneratorWithoutRecordsNeverMovesTheWatermarkAndIdlesOnlyWhenItsReaderIsCaughtUp() {
-        catchUp.addSplits(List.of(new KafkaPartitionSplit(new TopicPartition("trades", 0), 100),
+        catchUp.addSplits(List.of(
+                new KafkaPartitionSplit(new TopicPartition("trades", 0), 100),
                 new KafkaPartitionSplit(new TopicPartition("trades", 1), KafkaPartitionSplit.EARLIEST_OFFSET)));
         TickWatermarks<Tick> main = generator(true); // the source's main output: Kafka records never come here
         quiet(Duration.ofMinutes(1));

@@ -51,7 +51,8 @@ public final class BarOracle {
                 } else if (e.bid != null && p.compareTo(new BigDecimal(e.bid)) <= 0) {
                     s = -1;
                 } else if (e.bid != null) {
-                    BigDecimal mid = new BigDecimal(e.bid).add(new BigDecimal(e.ask)).divide(BigDecimal.valueOf(2));
+                    BigDecimal mid =
+                            new BigDecimal(e.bid).add(new BigDecimal(e.ask)).divide(BigDecimal.valueOf(2));
                     s = p.compareTo(mid);
                 } else {
                     s = previous == null ? 0 : p.compareTo(previous) != 0 ? p.compareTo(previous) : lastMove;
@@ -62,8 +63,9 @@ public final class BarOracle {
                 previous = p;
                 side.put(e, s);
             }
-            Map<Long, List<Entry>> byMinute = trades.stream().collect(
-                    Collectors.groupingBy(e -> Math.floorDiv(e.tsMicros, 60_000_000L), TreeMap::new, Collectors.toList()));
+            Map<Long, List<Entry>> byMinute = trades.stream()
+                    .collect(Collectors.groupingBy(
+                            e -> Math.floorDiv(e.tsMicros, 60_000_000L), TreeMap::new, Collectors.toList()));
             for (Map.Entry<Long, List<Entry>> minute : byMinute.entrySet()) {
                 List<Entry> m = minute.getValue();
                 BigDecimal volume = BigDecimal.ZERO;
@@ -86,9 +88,21 @@ public final class BarOracle {
                     low = low == null || p.compareTo(low) < 0 ? p : low;
                 }
                 BigDecimal vwap = volume.signum() == 0 ? null : turnover.divide(volume, 10, RoundingMode.HALF_EVEN);
-                rows.add(BarRows.render(symbol.getKey(), minute.getKey() * 60_000L,
-                        m.get(0).price, high.toPlainString(), low.toPlainString(), m.get(m.size() - 1).price,
-                        volume, turnover, vwap, m.size(), buy, sell, m.get(0).tsMicros, m.get(m.size() - 1).tsMicros));
+                rows.add(BarRows.render(
+                        symbol.getKey(),
+                        minute.getKey() * 60_000L,
+                        m.get(0).price,
+                        high.toPlainString(),
+                        low.toPlainString(),
+                        m.get(m.size() - 1).price,
+                        volume,
+                        turnover,
+                        vwap,
+                        m.size(),
+                        buy,
+                        sell,
+                        m.get(0).tsMicros,
+                        m.get(m.size() - 1).tsMicros));
             }
         }
         return rows;

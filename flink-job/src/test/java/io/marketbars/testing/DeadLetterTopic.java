@@ -68,7 +68,9 @@ public final class DeadLetterTopic {
                     + header(r, io.marketbars.sinks.DeadLetterSerializer.PARTITION) + "/"
                     + header(r, io.marketbars.sinks.DeadLetterSerializer.OFFSET) + " "
                     + header(r, io.marketbars.sinks.DeadLetterSerializer.REASON);
-            org.assertj.core.api.Assertions.assertThat(seen.add(where)).as("dead letter %s written once", where).isTrue();
+            org.assertj.core.api.Assertions.assertThat(seen.add(where))
+                    .as("dead letter %s written once", where)
+                    .isTrue();
         }
         return seen;
     }

@@ -44,6 +44,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     /** What the broker was started with: {@link #startAgain()} starts the same node on the same dirs and ports. */
     private final Map<String, Object> brokerProperties;
+
     private KafkaRaftServer server;
     private final String bootstrapServers;
     private final Admin admin;
@@ -51,7 +52,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private boolean closed;
     private boolean stopped;
 
-    private EmbeddedKafka(Path logDir, Map<String, Object> brokerProperties, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafka(
+            Path logDir, Map<String, Object> brokerProperties, KafkaRaftServer server, String bootstrapServers) {
         this.logDir = logDir;
         this.brokerProperties = brokerProperties;
         this.server = server;
@@ -127,12 +129,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** With topic configs, e.g. {@code max.message.bytes}. */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
         try {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+                    .all()
+                    .get();
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (true) {
                 TopicDescription description = describeIfKnown(name);
-                if (description != null && description.partitions().size() == partitions
-                        && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                if (description != null
+                        && description.partitions().size() == partitions
+                        && description.partitions().stream()
+                                .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
                     return;
                 }
                 if (System.nanoTime() > deadline) {
@@ -235,7 +241,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         server = new KafkaRaftServer(new KafkaConfig(brokerProperties, false), Time.SYSTEM);
         server.startup();
         stopped = false;
-        LOG.info("Embedded Kafka at {} started again in {} ms", bootstrapServers, (System.nanoTime() - startedAt) / 1_000_000);
+        LOG.info(
+                "Embedded Kafka at {} started again in {} ms",
+                bootstrapServers,
+                (System.nanoTime() - startedAt) / 1_000_000);
     }
 
     @Override
@@ -263,7 +272,9 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     private void createOffsetsTopic() {
         try {
-            admin.listConsumerGroupOffsets("embedded-kafka-warm-up").partitionsToOffsetAndMetadata().get();
+            admin.listConsumerGroupOffsets("embedded-kafka-warm-up")
+                    .partitionsToOffsetAndMetadata()
+                    .get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("Group coordinator unavailable", e.getCause());
         } catch (InterruptedException e) {
@@ -279,7 +290,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 Map.entry("node.id", String.valueOf(NODE_ID)),
                 Map.entry("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort),
                 Map.entry("controller.listener.names", "CONTROLLER"),
-                Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort),
+                Map.entry(
+                        "listeners",
+                        "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort),
                 Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort),
                 Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
                 Map.entry("inter.broker.listener.name", "PLAINTEXT"),
@@ -335,7 +348,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Both sockets are open at once, so the two ports differ. */
     private static int[] freePorts() {
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket a = new ServerSocket(0, 0, loopback); ServerSocket b = new ServerSocket(0, 0, loopback)) {
+        try (ServerSocket a = new ServerSocket(0, 0, loopback);
+                ServerSocket b = new ServerSocket(0, 0, loopback)) {
             return new int[] {a.getLocalPort(), b.getLocalPort()};
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -354,7 +368,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static void deleteRecursively(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             LOG.warn("Cannot delete {}", dir, e);
         }

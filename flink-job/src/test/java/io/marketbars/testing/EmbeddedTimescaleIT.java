@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +34,7 @@ class EmbeddedTimescaleIT {
             + " vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count, buy_volume = EXCLUDED.buy_volume,"
             + " sell_volume = EXCLUDED.sell_volume, first_trade_at = EXCLUDED.first_trade_at,"
             + " last_trade_at = EXCLUDED.last_trade_at WHERE ohlcv_1m.trade_count <= EXCLUDED.trade_count";
+
     private static final OffsetDateTime T0 = OffsetDateTime.parse("2024-12-02T00:00:00Z");
 
     private static EmbeddedTimescale db;
@@ -65,8 +65,10 @@ class EmbeddedTimescaleIT {
 
     @Test
     void runsTimescaleDb2OnPostgres17() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            assertThat(single(s, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")).startsWith("2.");
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            assertThat(single(s, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"))
+                    .startsWith("2.");
             assertThat(single(s, "SELECT version()")).startsWith("PostgreSQL 17.");
             assertThat(single(s, "SELECT current_database()")).isEqualTo("template1"); // whatever the URL names
         }
@@ -79,10 +81,15 @@ class EmbeddedTimescaleIT {
         assertThat(secondMigration.success).isTrue();
         assertThat(secondMigration.migrationsExecuted).isZero();
         assertThat(secondMigration.initialSchemaVersion).isEqualTo(firstMigration.targetSchemaVersion);
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            assertThat(single(s, "SELECT count(*) FROM timescaledb_information.hypertables"
-                    + " WHERE hypertable_name = 'ohlcv_1m' AND num_dimensions = 1")).isEqualTo("1");
-            assertThat(single(s, "SELECT count(*) FROM flyway_schema_history WHERE NOT success")).isEqualTo("0");
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            assertThat(single(
+                            s,
+                            "SELECT count(*) FROM timescaledb_information.hypertables"
+                                    + " WHERE hypertable_name = 'ohlcv_1m' AND num_dimensions = 1"))
+                    .isEqualTo("1");
+            assertThat(single(s, "SELECT count(*) FROM flyway_schema_history WHERE NOT success"))
+                    .isEqualTo("0");
         }
     }
 
@@ -107,8 +114,8 @@ class EmbeddedTimescaleIT {
             c.commit();
         }
         try (Connection c = connect();
-                ResultSet rs = c.createStatement().executeQuery(
-                        "SELECT symbol, bucket, open, turnover, trade_count FROM ohlcv_1m"
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT symbol, bucket, open, turnover, trade_count FROM ohlcv_1m"
                                 + " WHERE symbol LIKE 'BATCH%' ORDER BY bucket")) {
             int i = 0;
             for (; rs.next(); i++) {
@@ -125,7 +132,8 @@ class EmbeddedTimescaleIT {
 
     @Test
     void compressionPoliciesContinuousAggregatesAndCompressedChunksWork() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
                 for (int i = 0; i < 10; i++) {
                     bind(ps, "FEAT", T0.plusDays(3).plusMinutes(i), price(i), 5);
@@ -133,17 +141,28 @@ class EmbeddedTimescaleIT {
                 }
             }
             s.execute("ALTER TABLE ohlcv_1m SET (timescaledb.compress, timescaledb.compress_segmentby = 'symbol')");
-            assertThat(single(s, "SELECT segmentby_column_index FROM timescaledb_information.compression_settings"
-                    + " WHERE hypertable_name = 'ohlcv_1m' AND attname = 'symbol'")).isEqualTo("1");
+            assertThat(single(
+                            s,
+                            "SELECT segmentby_column_index FROM timescaledb_information.compression_settings"
+                                    + " WHERE hypertable_name = 'ohlcv_1m' AND attname = 'symbol'"))
+                    .isEqualTo("1");
 
             // The migrations add both policies (sql/V3); here we only check they are what they say.
-            String compressionJob = single(s, "SELECT job_id FROM timescaledb_information.jobs"
-                    + " WHERE proc_name = 'policy_compression' AND hypertable_name = 'ohlcv_1m'");
-            String retentionJob = single(s, "SELECT job_id FROM timescaledb_information.jobs"
-                    + " WHERE proc_name = 'policy_retention' AND hypertable_name = 'ohlcv_1m'");
-            assertThat(single(s, "SELECT string_agg(proc_name, ',' ORDER BY job_id) FROM timescaledb_information.jobs"
-                    + " WHERE hypertable_name = 'ohlcv_1m' AND job_id IN (" + compressionJob + ", " + retentionJob
-                    + ")")).isEqualTo("policy_compression,policy_retention");
+            String compressionJob = single(
+                    s,
+                    "SELECT job_id FROM timescaledb_information.jobs"
+                            + " WHERE proc_name = 'policy_compression' AND hypertable_name = 'ohlcv_1m'");
+            String retentionJob = single(
+                    s,
+                    "SELECT job_id FROM timescaledb_information.jobs"
+                            + " WHERE proc_name = 'policy_retention' AND hypertable_name = 'ohlcv_1m'");
+            assertThat(single(
+                            s,
+                            "SELECT string_agg(proc_name, ',' ORDER BY job_id) FROM timescaledb_information.jobs"
+                                    + " WHERE hypertable_name = 'ohlcv_1m' AND job_id IN (" + compressionJob + ", "
+                                    + retentionJob
+                                    + ")"))
+                    .isEqualTo("policy_compression,policy_retention");
 
             s.execute("CREATE MATERIALIZED VIEW feat_5m WITH (timescaledb.continuous) AS"
                     + " SELECT symbol, time_bucket('5 minutes', bucket) AS bucket, first(open, bucket) AS open,"
@@ -152,14 +171,21 @@ class EmbeddedTimescaleIT {
             assertThat(rows(s, "SELECT open, high, volume FROM feat_5m WHERE symbol = 'FEAT' ORDER BY bucket"))
                     .containsExactly(price(0) + " " + price(4) + " 12.50", price(5) + " " + price(9) + " 12.50");
 
-            assertThat(single(s, "SELECT count(compress_chunk(c)) FROM show_chunks('ohlcv_1m') c")).isNotEqualTo("0");
-            assertThat(single(s, "SELECT bool_and(is_compressed) FROM timescaledb_information.chunks"
-                    + " WHERE hypertable_name = 'ohlcv_1m'")).isEqualTo("t");
+            assertThat(single(s, "SELECT count(compress_chunk(c)) FROM show_chunks('ohlcv_1m') c"))
+                    .isNotEqualTo("0");
+            assertThat(single(
+                            s,
+                            "SELECT bool_and(is_compressed) FROM timescaledb_information.chunks"
+                                    + " WHERE hypertable_name = 'ohlcv_1m'"))
+                    .isEqualTo("t");
             // No background workers here: a policy runs only when called, and then it works.
             s.execute("SELECT decompress_chunk(c) FROM show_chunks('ohlcv_1m') c");
             s.execute("CALL run_job(" + compressionJob + ")");
-            assertThat(single(s, "SELECT bool_and(is_compressed) FROM timescaledb_information.chunks"
-                    + " WHERE hypertable_name = 'ohlcv_1m'")).isEqualTo("t");
+            assertThat(single(
+                            s,
+                            "SELECT bool_and(is_compressed) FROM timescaledb_information.chunks"
+                                    + " WHERE hypertable_name = 'ohlcv_1m'"))
+                    .isEqualTo("t");
 
             // Compressed chunks still read exactly and still take the job's upsert.
             try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
@@ -173,7 +199,8 @@ class EmbeddedTimescaleIT {
 
     @Test
     void eachConnectionStartsFromAFreshSession() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute("SET TIME ZONE 'Asia/Tokyo'");
             s.execute("CREATE TEMP TABLE left_behind (x int)");
             try (PreparedStatement ps = c.prepareStatement("SELECT 1")) {
@@ -184,7 +211,8 @@ class EmbeddedTimescaleIT {
             s.execute("BEGIN");
             s.execute("INSERT INTO left_behind VALUES (1)"); // the open transaction now has an xid
         } // closed mid-transaction, as a crashed client would
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             assertThat(single(s, "SELECT txid_current_if_assigned() IS NULL")).isEqualTo("t");
             assertThat(single(s, "SELECT current_setting('TimeZone')")).isNotEqualTo("Asia/Tokyo");
             assertThat(single(s, "SELECT to_regclass('left_behind') IS NULL")).isEqualTo("t");
@@ -198,7 +226,8 @@ class EmbeddedTimescaleIT {
         CompletableFuture<String> second;
         try (Connection first = connect()) {
             second = CompletableFuture.supplyAsync(() -> {
-                try (Connection c = connect(); Statement s = c.createStatement()) {
+                try (Connection c = connect();
+                        Statement s = c.createStatement()) {
                     return single(s, "SELECT 'served'");
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);

@@ -49,13 +49,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         quorum.parseProperties(zooCfg);
         ServerConfig config = new ServerConfig();
         config.readFrom(quorum);
-        thread = new Thread(() -> {
-            try {
-                server.runFromConfig(config);
-            } catch (Throwable t) {
-                failure = t;
-            }
-        }, "zookeeper-" + port);
+        thread = new Thread(
+                () -> {
+                    try {
+                        server.runFromConfig(config);
+                    } catch (Throwable t) {
+                        failure = t;
+                    }
+                },
+                "zookeeper-" + port);
         thread.setDaemon(true);
         thread.start();
     }

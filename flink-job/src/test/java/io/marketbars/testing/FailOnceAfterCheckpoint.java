@@ -16,7 +16,8 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
  * before the failure: they are after every checkpoint the job can restore, so the restored job
  * processes them again. That is the failure an exactly-once sink must survive without duplicates.
  */
-public final class FailOnceAfterCheckpoint<T> extends RichMapFunction<T, T> implements CheckpointListener, CheckpointedFunction {
+public final class FailOnceAfterCheckpoint<T> extends RichMapFunction<T, T>
+        implements CheckpointListener, CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     public static volatile boolean FAILED;

@@ -39,7 +39,8 @@ public final class FaultTape {
     }
 
     /** One record as it is published: where it must land and what the job must make of it. */
-    public record Published(Feed feed, int partition, long offset, byte[] key, byte[] value, long arrival, String deadLetter) {}
+    public record Published(
+            Feed feed, int partition, long offset, byte[] key, byte[] value, long arrival, String deadLetter) {}
 
     /** The topics of one run. */
     public record Topics(String trades, String index, String flow, String deadLetters) {
@@ -54,8 +55,11 @@ public final class FaultTape {
 
         /** Fresh topics on a broker of the test's own. */
         public static Topics create(EmbeddedKafka kafka, String name) {
-            Topics t = new Topics(TestServices.unique(name + "_trades"), TestServices.unique(name + "_index"),
-                    TestServices.unique(name + "_flow"), TestServices.unique(name + "_dlq"));
+            Topics t = new Topics(
+                    TestServices.unique(name + "_trades"),
+                    TestServices.unique(name + "_index"),
+                    TestServices.unique(name + "_flow"),
+                    TestServices.unique(name + "_dlq"));
             kafka.createTopic(t.trades, TRADE_PARTITIONS);
             kafka.createTopic(t.index, INDEX_PARTITIONS);
             kafka.createTopic(t.flow, FLOW_PARTITIONS);
@@ -95,8 +99,8 @@ public final class FaultTape {
      * them like any other stock.
      */
     public static FaultTape generate(long seed, int fillerSymbols, int ticksPerMinute) {
-        MarketTape stocks = MarketTape.generate(seed, 12, FeedTape.MINUTES, 20, TRADE_PARTITIONS, 2_000L, 5 * 60_000L,
-                FeedTape.START);
+        MarketTape stocks = MarketTape.generate(
+                seed, 12, FeedTape.MINUTES, 20, TRADE_PARTITIONS, 2_000L, 5 * 60_000L, FeedTape.START);
         FeedTape feeds = FeedTape.generate(seed + 1, Duration.ofSeconds(8));
         // Stock and futures trades share the trades topic: number them together, in arrival order.
         List<Object> trades = new ArrayList<>(stocks.records);
@@ -109,7 +113,8 @@ public final class FaultTape {
         for (Object o : trades) {
             if (o instanceof MarketTape.Entry e) {
                 e.offset = next[e.partition]++;
-                all.add(new Published(Feed.TRADES, e.partition, e.offset, e.key(), e.value, e.arrival, e.expectedReason));
+                all.add(new Published(
+                        Feed.TRADES, e.partition, e.offset, e.key(), e.value, e.arrival, e.expectedReason));
             } else {
                 FeedTape.Rec r = (FeedTape.Rec) o;
                 r.offset = next[r.partition]++;
@@ -134,9 +139,16 @@ public final class FaultTape {
                 for (int i = 0; i < ticksPerMinute; i++) {
                     long tsMillis = t0 + m * 60_000L + r.nextInt(60_000);
                     cents = Math.max(100, cents + r.nextInt(7) - 3);
-                    MarketTape.Entry e = MarketTape.trade(MarketTape.Kind.TRADE, symbol, tsMillis * 1000L,
-                            java.math.BigDecimal.valueOf(cents, 2).toPlainString(), Integer.toString(100 * (1 + r.nextInt(30))),
-                            ++seq, r.nextBoolean() ? "B" : "S", null, null);
+                    MarketTape.Entry e = MarketTape.trade(
+                            MarketTape.Kind.TRADE,
+                            symbol,
+                            tsMillis * 1000L,
+                            java.math.BigDecimal.valueOf(cents, 2).toPlainString(),
+                            Integer.toString(100 * (1 + r.nextInt(30))),
+                            ++seq,
+                            r.nextBoolean() ? "B" : "S",
+                            null,
+                            null);
                     e.partition = s % TRADE_PARTITIONS;
                     // Within MarketTape's out-of-orderness bound (2 s), as its ordinary trades.
                     e.arrival = tsMillis + r.nextInt(1_500);
@@ -161,9 +173,23 @@ public final class FaultTape {
 
     /** The job's options this tape needs besides where to read and write. */
     public static List<String> jobArgs(Topics topics) {
-        return List.of("--trades-topic", topics.trades, "--index-topic", topics.index, "--foreign-flow-topic", topics.flow,
-                "--dead-letter-topic", topics.deadLetters, "--futures", "VN30F*=VN30", "--futures-aliases", "VN30F1M=VN30F+1",
-                "--exchange-time-zone", FeedTape.ZONE.getId(), "--allowed-lateness", ALLOWED_LATENESS);
+        return List.of(
+                "--trades-topic",
+                topics.trades,
+                "--index-topic",
+                topics.index,
+                "--foreign-flow-topic",
+                topics.flow,
+                "--dead-letter-topic",
+                topics.deadLetters,
+                "--futures",
+                "VN30F*=VN30",
+                "--futures-aliases",
+                "VN30F1M=VN30F+1",
+                "--exchange-time-zone",
+                FeedTape.ZONE.getId(),
+                "--allowed-lateness",
+                ALLOWED_LATENESS);
     }
 
     // ---------------------------------------------------------------------------------------- the oracles
@@ -173,9 +199,10 @@ public final class FaultTape {
         List<MarketTape.Entry> trades = new ArrayList<>(stocks.records);
         trades.addAll(filler);
         for (FeedTape.Rec r : feeds.trades) {
-            MarketTape.Kind kind = r.kind == FeedTape.Kind.DUPLICATE ? MarketTape.Kind.DUPLICATE : MarketTape.Kind.TRADE;
-            MarketTape.Entry e = new MarketTape.Entry(kind, r.fields[2], r.tsMicros, r.fields[0], r.fields[1], r.seq,
-                    null, null, null, null, r.value);
+            MarketTape.Kind kind =
+                    r.kind == FeedTape.Kind.DUPLICATE ? MarketTape.Kind.DUPLICATE : MarketTape.Kind.TRADE;
+            MarketTape.Entry e = new MarketTape.Entry(
+                    kind, r.fields[2], r.tsMicros, r.fields[0], r.fields[1], r.seq, null, null, null, null, r.value);
             e.partition = r.partition;
             e.offset = r.offset;
             trades.add(e);
@@ -209,7 +236,10 @@ public final class FaultTape {
         static Outcome read(EmbeddedKafka kafka, String dbUrl, Topics topics) throws Exception {
             List<String> ohlcv = new ArrayList<>(BarRows.read(dbUrl));
             ohlcv.sort(null);
-            return new Outcome(ohlcv, FeedOracle.read(dbUrl, "basis_1m"), FeedOracle.read(dbUrl, "foreign_flow_1m"),
+            return new Outcome(
+                    ohlcv,
+                    FeedOracle.read(dbUrl, "basis_1m"),
+                    FeedOracle.read(dbUrl, "foreign_flow_1m"),
                     DeadLetterTopic.whereAndWhy(kafka, topics.deadLetters));
         }
     }
@@ -228,7 +258,8 @@ public final class FaultTape {
     }
 
     /** The same, with the topics on a broker of the test's own. */
-    public long awaitOracle(EmbeddedKafka kafka, String dbUrl, Topics topics, Duration patience, BooleanSupplier running)
+    public long awaitOracle(
+            EmbeddedKafka kafka, String dbUrl, Topics topics, Duration patience, BooleanSupplier running)
             throws Exception {
         Outcome expected = expected(topics);
         long start = System.nanoTime();
@@ -239,9 +270,14 @@ public final class FaultTape {
             Thread.sleep(1_000);
             stored = Outcome.read(kafka, dbUrl, topics);
         }
-        assertThat(stored.ohlcv).as("ohlcv_1m: no row missing, extra or different").containsExactlyElementsOf(expected.ohlcv);
-        assertThat(stored.basis).as("basis_1m: no row missing, extra or different").containsExactlyElementsOf(expected.basis);
-        assertThat(stored.flow).as("foreign_flow_1m: no row missing, extra or different")
+        assertThat(stored.ohlcv)
+                .as("ohlcv_1m: no row missing, extra or different")
+                .containsExactlyElementsOf(expected.ohlcv);
+        assertThat(stored.basis)
+                .as("basis_1m: no row missing, extra or different")
+                .containsExactlyElementsOf(expected.basis);
+        assertThat(stored.flow)
+                .as("foreign_flow_1m: no row missing, extra or different")
                 .containsExactlyElementsOf(expected.flow);
         assertThat(stored.deadLetters).as("exactly the planted bad records").isEqualTo(expected.deadLetters);
         return (System.nanoTime() - start) / 1_000_000L;
@@ -278,41 +314,45 @@ public final class FaultTape {
             long first = records.get(0).arrival;
             long span = Math.max(1, records.get(records.size() - 1).arrival - first);
             double nanosPerTapeMilli = (double) wall.toNanos() / span;
-            thread = new Thread(() -> {
-                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps)) {
-                    long started = System.nanoTime();
-                    for (Published p : records) {
-                        long wait = started + (long) ((p.arrival - first) * nanosPerTapeMilli) - System.nanoTime();
-                        if (wait > 0) {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        }
-                        if (stopped || failure != null) {
-                            return;
-                        }
-                        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.of(p.feed), p.partition, p.key, p.value);
-                        if (pipelined) {
-                            producer.send(record, (md, e) -> {
-                                if (e != null) {
-                                    failure = e;
-                                } else if (md.offset() != p.offset) {
-                                    failure = landedElsewhere(p, md);
-                                } else {
-                                    sent.incrementAndGet();
+            thread = new Thread(
+                    () -> {
+                        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps)) {
+                            long started = System.nanoTime();
+                            for (Published p : records) {
+                                long wait =
+                                        started + (long) ((p.arrival - first) * nanosPerTapeMilli) - System.nanoTime();
+                                if (wait > 0) {
+                                    TimeUnit.NANOSECONDS.sleep(wait);
                                 }
-                            });
-                            continue;
+                                if (stopped || failure != null) {
+                                    return;
+                                }
+                                ProducerRecord<byte[], byte[]> record =
+                                        new ProducerRecord<>(topics.of(p.feed), p.partition, p.key, p.value);
+                                if (pipelined) {
+                                    producer.send(record, (md, e) -> {
+                                        if (e != null) {
+                                            failure = e;
+                                        } else if (md.offset() != p.offset) {
+                                            failure = landedElsewhere(p, md);
+                                        } else {
+                                            sent.incrementAndGet();
+                                        }
+                                    });
+                                    continue;
+                                }
+                                RecordMetadata md = producer.send(record).get();
+                                if (md.offset() != p.offset) {
+                                    throw landedElsewhere(p, md);
+                                }
+                                sent.incrementAndGet();
+                            }
+                            producer.flush();
+                        } catch (Throwable t) {
+                            failure = t;
                         }
-                        RecordMetadata md = producer.send(record).get();
-                        if (md.offset() != p.offset) {
-                            throw landedElsewhere(p, md);
-                        }
-                        sent.incrementAndGet();
-                    }
-                    producer.flush();
-                } catch (Throwable t) {
-                    failure = t;
-                }
-            }, "fault-tape-" + topics.trades);
+                    },
+                    "fault-tape-" + topics.trades);
             thread.setDaemon(true);
             thread.start();
         }
@@ -338,7 +378,8 @@ public final class FaultTape {
                 throw new IllegalStateException("Publishing failed after " + sent() + " records", failure);
             }
             if (thread.isAlive()) {
-                throw new IllegalStateException("Still publishing after " + timeout + ": " + sent() + " of " + records.size());
+                throw new IllegalStateException(
+                        "Still publishing after " + timeout + ": " + sent() + " of " + records.size());
             }
         }
 

@@ -33,8 +33,10 @@ public final class FeedOracle {
         for (Rec t : tape.trades) {
             if (t.accepted()) {
                 String contract = t.fields[2];
-                byMinute.computeIfAbsent(contract + "|" + Math.floorDiv(t.tsMicros, MINUTE_MICROS) * MINUTE_MICROS,
-                        k -> new ArrayList<>()).add(t);
+                byMinute.computeIfAbsent(
+                                contract + "|" + Math.floorDiv(t.tsMicros, MINUTE_MICROS) * MINUTE_MICROS,
+                                k -> new ArrayList<>())
+                        .add(t);
             }
         }
         List<String> rows = new ArrayList<>();
@@ -46,7 +48,8 @@ public final class FeedOracle {
             for (Rec t : trades) {
                 Rec asOf = null;
                 for (Rec v : values) {
-                    if (v.tsMicros <= t.tsMicros && day(v.tsMicros).equals(day(t.tsMicros))
+                    if (v.tsMicros <= t.tsMicros
+                            && day(v.tsMicros).equals(day(t.tsMicros))
                             && (asOf == null || v.tsMicros > asOf.tsMicros)) {
                         asOf = v;
                     }
@@ -66,10 +69,26 @@ public final class FeedOracle {
             }
             Rec last = trades.get(trades.size() - 1);
             String[] key = e.getKey().split("\\|");
-            rows.add(String.join("|", key[0], key[1], "VN30", s(open), s(high), s(low), s(close), last.fields[0],
-                    s(indexClose), joined == 0 ? "null" : Long.toString(indexAt),
-                    joined == 0 ? "null" : close.multiply(BigDecimal.valueOf(10_000)).divide(indexClose, 4, RoundingMode.HALF_EVEN).toPlainString(),
-                    Long.toString(joined), Long.toString(unjoined), Long.toString(trades.get(0).tsMicros),
+            rows.add(String.join(
+                    "|",
+                    key[0],
+                    key[1],
+                    "VN30",
+                    s(open),
+                    s(high),
+                    s(low),
+                    s(close),
+                    last.fields[0],
+                    s(indexClose),
+                    joined == 0 ? "null" : Long.toString(indexAt),
+                    joined == 0
+                            ? "null"
+                            : close.multiply(BigDecimal.valueOf(10_000))
+                                    .divide(indexClose, 4, RoundingMode.HALF_EVEN)
+                                    .toPlainString(),
+                    Long.toString(joined),
+                    Long.toString(unjoined),
+                    Long.toString(trades.get(0).tsMicros),
                     Long.toString(last.tsMicros)));
         }
         return rows;
@@ -100,8 +119,12 @@ public final class FeedOracle {
                     prevMillis = null;
                     dayBuy = daySell = dayBuyValue = daySellValue = BigDecimal.ZERO;
                 }
-                BigDecimal[] cur = {new BigDecimal(r.fields[0]), new BigDecimal(r.fields[1]),
-                    r.fields[2] == null ? null : new BigDecimal(r.fields[2]), r.fields[3] == null ? null : new BigDecimal(r.fields[3])};
+                BigDecimal[] cur = {
+                    new BigDecimal(r.fields[0]),
+                    new BigDecimal(r.fields[1]),
+                    r.fields[2] == null ? null : new BigDecimal(r.fields[2]),
+                    r.fields[3] == null ? null : new BigDecimal(r.fields[3])
+                };
                 boolean values = cur[2] != null && prev[2] != null;
                 boolean reset = false;
                 for (int i = 0; i < (values ? 4 : 2); i++) {
@@ -119,8 +142,10 @@ public final class FeedOracle {
                 daySellValue = values && daySellValue != null ? daySellValue.add(delta[3]) : null;
                 prev = cur;
                 prevMillis = millis;
-                minutes.computeIfAbsent(Math.floorDiv(r.tsMicros, MINUTE_MICROS) * MINUTE_MICROS, k -> new ArrayList<>())
-                        .add(new Object[] {delta, span, reset, r.tsMicros, d, dayBuy, daySell, dayBuyValue, daySellValue});
+                minutes.computeIfAbsent(
+                                Math.floorDiv(r.tsMicros, MINUTE_MICROS) * MINUTE_MICROS, k -> new ArrayList<>())
+                        .add(new Object[] {delta, span, reset, r.tsMicros, d, dayBuy, daySell, dayBuyValue, daySellValue
+                        });
             }
             for (Map.Entry<Long, List<Object[]>> m : minutes.entrySet()) {
                 BigDecimal buy = BigDecimal.ZERO, sell = BigDecimal.ZERO, bv = BigDecimal.ZERO, sv = BigDecimal.ZERO;
@@ -147,24 +172,45 @@ public final class FeedOracle {
                     resets += (boolean) o[2] ? 1 : 0;
                     last = o;
                 }
-                rows.add(String.join("|", e.getKey(), Long.toString(m.getKey()), last[4].toString(), s(buy), s(sell),
-                        s(buy.subtract(sell)), valuesKnown ? s(bv) : "null", valuesKnown ? s(sv) : "null",
-                        valuesKnown ? s(bv.subtract(sv)) : "null", s((BigDecimal) last[5]), s((BigDecimal) last[6]),
-                        s((BigDecimal) last[7]), s((BigDecimal) last[8]), rate(ratedBuy, span), rate(ratedSell, span),
-                        rate(ratedBuy.subtract(ratedSell), span), Long.toString(span), Integer.toString(m.getValue().size()),
-                        Integer.toString(resets), Long.toString((long) last[3])));
+                rows.add(String.join(
+                        "|",
+                        e.getKey(),
+                        Long.toString(m.getKey()),
+                        last[4].toString(),
+                        s(buy),
+                        s(sell),
+                        s(buy.subtract(sell)),
+                        valuesKnown ? s(bv) : "null",
+                        valuesKnown ? s(sv) : "null",
+                        valuesKnown ? s(bv.subtract(sv)) : "null",
+                        s((BigDecimal) last[5]),
+                        s((BigDecimal) last[6]),
+                        s((BigDecimal) last[7]),
+                        s((BigDecimal) last[8]),
+                        rate(ratedBuy, span),
+                        rate(ratedSell, span),
+                        rate(ratedBuy.subtract(ratedSell), span),
+                        Long.toString(span),
+                        Integer.toString(m.getValue().size()),
+                        Integer.toString(resets),
+                        Long.toString((long) last[3])));
             }
         }
         return rows;
     }
 
     private static String rate(BigDecimal qty, long spanMillis) {
-        return spanMillis == 0 ? "null"
-                : qty.multiply(BigDecimal.valueOf(60_000)).divide(BigDecimal.valueOf(spanMillis), 6, RoundingMode.HALF_EVEN).toPlainString();
+        return spanMillis == 0
+                ? "null"
+                : qty.multiply(BigDecimal.valueOf(60_000))
+                        .divide(BigDecimal.valueOf(spanMillis), 6, RoundingMode.HALF_EVEN)
+                        .toPlainString();
     }
 
     private static LocalDate day(long micros) {
-        return Instant.ofEpochMilli(Math.floorDiv(micros, 1000L)).atZone(FeedTape.ZONE).toLocalDate();
+        return Instant.ofEpochMilli(Math.floorDiv(micros, 1000L))
+                .atZone(FeedTape.ZONE)
+                .toLocalDate();
     }
 
     private static String s(BigDecimal d) {
@@ -183,7 +229,8 @@ public final class FeedOracle {
                         + " FROM foreign_flow_1m ORDER BY symbol, bucket";
         sql = sql.replaceAll("micros\\(([a-z_]+)\\)", "(extract(epoch from $1) * 1000000)::bigint");
         List<String> rows = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(url); ResultSet rs = c.createStatement().executeQuery(sql)) {
+        try (Connection c = DriverManager.getConnection(url);
+                ResultSet rs = c.createStatement().executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();
             while (rs.next()) {
                 List<String> cols = new ArrayList<>();

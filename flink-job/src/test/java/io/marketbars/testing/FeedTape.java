@@ -24,9 +24,11 @@ public final class FeedTape {
     public static final Instant START = Instant.parse("2024-12-02T16:50:00Z");
     /** 00:00 on 3 December in Ho Chi Minh City. */
     public static final Instant MIDNIGHT = Instant.parse("2024-12-02T17:00:00Z");
+
     public static final int MINUTES = 14;
     /** The index publishes nothing from here until {@link #INDEX_RESUMES}. */
     public static final Instant INDEX_PAUSES = Instant.parse("2024-12-02T16:58:00Z");
+
     public static final Instant INDEX_RESUMES = Instant.parse("2024-12-02T17:01:30Z");
 
     public enum Feed {
@@ -51,6 +53,7 @@ public final class FeedTape {
         public final long tsMicros;
         /** Trades: price, qty. Index: value. Flow: buy, sell, buy value, sell value (may be null). */
         public final String[] fields;
+
         public final Long seq;
         public final byte[] value;
         public String expectedReason;
@@ -105,7 +108,8 @@ public final class FeedTape {
      * closes by the clock.
      */
     public static FeedTape generate(long seed, java.time.Duration indexPause) {
-        return generate(new FeedTape(seed, MIDNIGHT.minus(indexPause.dividedBy(2)), MIDNIGHT.plus(indexPause.dividedBy(2))));
+        return generate(
+                new FeedTape(seed, MIDNIGHT.minus(indexPause.dividedBy(2)), MIDNIGHT.plus(indexPause.dividedBy(2))));
     }
 
     private static FeedTape generate(FeedTape t) {
@@ -148,7 +152,12 @@ public final class FeedTape {
                 index.add(index(Kind.DUPLICATE, ts, value));
             }
             if (random.nextDouble() < 0.01) {
-                index.add(malformed(Feed.INDEX, "VN30", ts, "{\"symbol\":\"VN30\",\"ts\":" + ts + ",\"value\":-5}", "NON_POSITIVE_PRICE"));
+                index.add(malformed(
+                        Feed.INDEX,
+                        "VN30",
+                        ts,
+                        "{\"symbol\":\"VN30\",\"ts\":" + ts + ",\"value\":-5}",
+                        "NON_POSITIVE_PRICE"));
             }
         }
         // A too-late value the table must not see: its minute had closed for good long before.
@@ -179,7 +188,9 @@ public final class FeedTape {
         java.util.Map<String, Set<Long>> usedTs = new java.util.HashMap<>();
         for (String[] p : published) {
             long basis = "VN30F2501".equals(p[1]) ? 1_500 : 800; // hundredths of a point
-            for (long ts = startMillis + 500 + random.nextInt(3_000); ts < endMillis - 8_000; ts += 3_000 + random.nextInt(5_000)) {
+            for (long ts = startMillis + 500 + random.nextInt(3_000);
+                    ts < endMillis - 8_000;
+                    ts += 3_000 + random.nextInt(5_000)) {
                 while (!usedTs.computeIfAbsent(p[1], k -> new HashSet<>()).add(ts)) {
                     ts++;
                 }
@@ -187,11 +198,14 @@ public final class FeedTape {
                 long spot = spotAt(indexSeries, ts);
                 long price = Math.round((spot + basis) / 10.0) * 10; // 0.1-point ticks
                 long seq = seqs.merge(p[1], 1L, Long::sum);
-                String priceText = BigDecimal.valueOf(price, 2).stripTrailingZeros().toPlainString();
+                String priceText =
+                        BigDecimal.valueOf(price, 2).stripTrailingZeros().toPlainString();
                 String qty = Integer.toString(1 + random.nextInt(20));
-                byte[] json = ("{\"symbol\":\"" + p[0] + "\",\"ts\":" + ts + ",\"price\":\"" + priceText + "\",\"qty\":" + qty
-                        + ",\"seq\":" + seq + "}").getBytes(StandardCharsets.UTF_8);
-                Rec r = new Rec(Feed.TRADES, Kind.VALID, p[0], ts * 1000, seq, new String[] {priceText, qty, p[1]}, json);
+                byte[] json = ("{\"symbol\":\"" + p[0] + "\",\"ts\":" + ts + ",\"price\":\"" + priceText + "\",\"qty\":"
+                                + qty + ",\"seq\":" + seq + "}")
+                        .getBytes(StandardCharsets.UTF_8);
+                Rec r = new Rec(
+                        Feed.TRADES, Kind.VALID, p[0], ts * 1000, seq, new String[] {priceText, qty, p[1]}, json);
                 r.arrival = arrival(Kind.VALID, ts);
                 r.partition = "VN30F1M".equals(p[0]) ? 0 : 1;
                 trades.add(r);
@@ -228,7 +242,9 @@ public final class FeedTape {
             long sellValue = 0;
             boolean newDay = false;
             boolean tooLateDone = false;
-            for (long ts = startMillis + 200 + random.nextInt(2_000); ts < endMillis - 8_000; ts += 3_000 + random.nextInt(4_000)) {
+            for (long ts = startMillis + 200 + random.nextInt(2_000);
+                    ts < endMillis - 8_000;
+                    ts += 3_000 + random.nextInt(4_000)) {
                 if (!newDay && ts >= MIDNIGHT.toEpochMilli()) {
                     newDay = true;
                     buy = sell = buyValue = sellValue = 0;
@@ -242,7 +258,8 @@ public final class FeedTape {
                 Kind kind = kind(ts, 0.04);
                 if (!tooLateDone && ts > startMillis + 5 * 60_000) {
                     tooLateDone = true;
-                    flow.add(snapshot(Kind.TOO_LATE, symbol, ts - 1, buy + 7, sell, values ? buyValue + 7 : -1, sellValue));
+                    flow.add(snapshot(
+                            Kind.TOO_LATE, symbol, ts - 1, buy + 7, sell, values ? buyValue + 7 : -1, sellValue));
                 }
                 flow.add(snapshot(kind, symbol, ts, buy, sell, values ? buyValue : -1, sellValue));
                 if (kind == Kind.VALID && random.nextDouble() < 0.04) {
@@ -252,11 +269,16 @@ public final class FeedTape {
                     // A reconnect to a stale server: counters behind the live ones, valid data.
                     long back = 10L * (1 + random.nextInt(5));
                     ts += 1_000;
-                    flow.add(snapshot(Kind.VALID, symbol, ts, Math.max(0, buy - back), sell, values ? buyValue : -1, sellValue));
+                    flow.add(snapshot(
+                            Kind.VALID, symbol, ts, Math.max(0, buy - back), sell, values ? buyValue : -1, sellValue));
                 }
             }
-            flow.add(malformed(Feed.FLOW, symbol, startMillis + 60_000 + s,
-                    "{\"symbol\":\"" + symbol + "\",\"ts\":" + (startMillis + 60_000) + ",\"buy_qty\":5}", "MISSING_FIELD"));
+            flow.add(malformed(
+                    Feed.FLOW,
+                    symbol,
+                    startMillis + 60_000 + s,
+                    "{\"symbol\":\"" + symbol + "\",\"ts\":" + (startMillis + 60_000) + ",\"buy_qty\":5}",
+                    "MISSING_FIELD"));
         }
     }
 
@@ -265,8 +287,14 @@ public final class FeedTape {
         String sv = buyValue < 0 ? null : Long.toString(sellValue);
         String json = "{\"symbol\":\"" + symbol + "\",\"ts\":\"" + Instant.ofEpochMilli(ts) + "\",\"buy_qty\":" + buy
                 + ",\"sell_qty\":" + sell + (bv == null ? "" : ",\"buy_value\":" + bv + ",\"sell_value\":" + sv) + "}";
-        Rec r = new Rec(Feed.FLOW, kind, symbol, ts * 1000, null,
-                new String[] {Long.toString(buy), Long.toString(sell), bv, sv}, json.getBytes(StandardCharsets.UTF_8));
+        Rec r = new Rec(
+                Feed.FLOW,
+                kind,
+                symbol,
+                ts * 1000,
+                null,
+                new String[] {Long.toString(buy), Long.toString(sell), bv, sv},
+                json.getBytes(StandardCharsets.UTF_8));
         r.arrival = arrival(kind, ts);
         r.partition = Math.floorMod(symbol.hashCode(), 2);
         if (kind == Kind.TOO_LATE) {
@@ -276,7 +304,14 @@ public final class FeedTape {
     }
 
     private Rec malformed(Feed feed, String symbol, long arrivalTs, String text, String reason) {
-        Rec r = new Rec(feed, Kind.MALFORMED, symbol, arrivalTs * 1000, null, new String[0], text.getBytes(StandardCharsets.UTF_8));
+        Rec r = new Rec(
+                feed,
+                Kind.MALFORMED,
+                symbol,
+                arrivalTs * 1000,
+                null,
+                new String[0],
+                text.getBytes(StandardCharsets.UTF_8));
         r.arrival = arrivalTs;
         r.expectedReason = reason;
         r.partition = feed == Feed.FLOW ? Math.floorMod(symbol.hashCode(), 2) : 0;

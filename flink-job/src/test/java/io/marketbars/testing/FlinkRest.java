@@ -28,7 +28,8 @@ public final class FlinkRest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public FlinkRest(String base) {
         this.base = base;
@@ -39,7 +40,8 @@ public final class FlinkRest {
         String boundary = "----marketbars" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
-                + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                        + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         body.write(Files.readAllBytes(jar));
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         JsonNode r = send(HttpRequest.newBuilder(URI.create(base + "/jars/upload"))
@@ -53,10 +55,18 @@ public final class FlinkRest {
     }
 
     /** POST /jars/:id/run; returns the job id. {@code savepointPath} may be null. */
-    public String runJar(String jarId, List<String> programArgs, int parallelism, String savepointPath,
-            boolean allowNonRestoredState) throws IOException {
+    public String runJar(
+            String jarId,
+            List<String> programArgs,
+            int parallelism,
+            String savepointPath,
+            boolean allowNonRestoredState)
+            throws IOException {
         ObjectNode body = JSON.createObjectNode();
-        body.putArray("programArgsList").addAll(programArgs.stream().map(JSON.getNodeFactory()::textNode).toList());
+        body.putArray("programArgsList")
+                .addAll(programArgs.stream()
+                        .map(JSON.getNodeFactory()::textNode)
+                        .toList());
         body.put("parallelism", parallelism);
         if (savepointPath != null) {
             body.put("savepointPath", savepointPath);
@@ -137,7 +147,8 @@ public final class FlinkRest {
     /** Metric ids available on a vertex, summed over subtasks. */
     public List<String> vertexMetricIds(String jobId, String vertexId) throws IOException {
         List<String> ids = new java.util.ArrayList<>();
-        get("/jobs/" + jobId + "/vertices/" + vertexId + "/subtasks/metrics").forEach(m -> ids.add(m.get("id").asText()));
+        get("/jobs/" + jobId + "/vertices/" + vertexId + "/subtasks/metrics")
+                .forEach(m -> ids.add(m.get("id").asText()));
         return ids;
     }
 
@@ -152,9 +163,13 @@ public final class FlinkRest {
         if (targetDirectory != null) {
             body.put("targetDirectory", targetDirectory);
         }
-        String trigger = post("/jobs/" + jobId + "/stop", body).get("request-id").asText();
-        JsonNode status = await(() -> get("/jobs/" + jobId + "/savepoints/" + trigger),
-                s -> "COMPLETED".equals(s.path("status").path("id").asText()), timeout, "savepoint of " + jobId);
+        String trigger =
+                post("/jobs/" + jobId + "/stop", body).get("request-id").asText();
+        JsonNode status = await(
+                () -> get("/jobs/" + jobId + "/savepoints/" + trigger),
+                s -> "COMPLETED".equals(s.path("status").path("id").asText()),
+                timeout,
+                "savepoint of " + jobId);
         JsonNode op = status.path("operation");
         if (op.has("failure-cause")) {
             throw new IllegalStateException("Stop with savepoint failed: " + op.get("failure-cause"));
@@ -178,13 +193,17 @@ public final class FlinkRest {
 
     void awaitSlots(int slots, Duration timeout) {
         try {
-            await(() -> {
-                try {
-                    return get("/overview");
-                } catch (IOException e) {
-                    return JSON.createObjectNode();
-                }
-            }, o -> o.path("slots-total").asInt() >= slots, timeout, slots + " task slots");
+            await(
+                    () -> {
+                        try {
+                            return get("/overview");
+                        } catch (IOException e) {
+                            return JSON.createObjectNode();
+                        }
+                    },
+                    o -> o.path("slots-total").asInt() >= slots,
+                    timeout,
+                    slots + " task slots");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -193,8 +212,9 @@ public final class FlinkRest {
     /** Plain text of another HTTP endpoint (the Prometheus reporter). */
     public static String text(String url) throws IOException {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
@@ -206,7 +226,8 @@ public final class FlinkRest {
         JsonNode get() throws Exception;
     }
 
-    public static JsonNode await(Probe probe, Predicate<JsonNode> done, Duration timeout, String what) throws Exception {
+    public static JsonNode await(Probe probe, Predicate<JsonNode> done, Duration timeout, String what)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
@@ -221,8 +242,8 @@ public final class FlinkRest {
 
     private JsonNode send(HttpRequest.Builder request) throws IOException {
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                    http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() >= 400) {
                 throw new IOException("HTTP " + r.statusCode() + " from " + r.uri() + ": " + r.body());
             }

@@ -116,8 +116,8 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      * standbys, each with a REST endpoint of its own. Job graphs, blobs and checkpoint metadata
      * pointers are kept under {@code <home>/ha}, leadership and checkpoint ids in ZooKeeper.
      */
-    public static FlinkStandaloneCluster startHighlyAvailable(Path home, int slots, Map<String, String> jobManagerEnv,
-            HighAvailability ha, int jobManagers) {
+    public static FlinkStandaloneCluster startHighlyAvailable(
+            Path home, int slots, Map<String, String> jobManagerEnv, HighAvailability ha, int jobManagers) {
         FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv);
         try {
             cluster.writeConfiguration();
@@ -160,8 +160,8 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      * -cp <test class path> io.marketbars.testing.FlinkStandaloneCluster <dir> [slots]}.
      */
     public static void main(String[] args) throws InterruptedException {
-        FlinkStandaloneCluster cluster = start(Path.of(args[0]).toAbsolutePath(),
-                args.length > 1 ? Integer.parseInt(args[1]) : 2, Map.of());
+        FlinkStandaloneCluster cluster =
+                start(Path.of(args[0]).toAbsolutePath(), args.length > 1 ? Integer.parseInt(args[1]) : 2, Map.of());
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
         System.out.println("Web UI: " + cluster.webUi() + "  conf: " + cluster.confDir);
         Thread.currentThread().join();
@@ -208,7 +208,9 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         c.put("taskmanager.numberOfTaskSlots", slots);
         c.put("parallelism.default", 1);
         c.put("execution.checkpointing.dir", home.resolve("checkpoints").toUri().toString());
-        c.put("execution.checkpointing.savepoint-dir", home.resolve("savepoints").toUri().toString());
+        c.put(
+                "execution.checkpointing.savepoint-dir",
+                home.resolve("savepoints").toUri().toString());
         c.put("restart-strategy.type", "fixed-delay");
         c.put("restart-strategy.fixed-delay.attempts", 1000);
         c.put("restart-strategy.fixed-delay.delay", "500 ms");
@@ -220,8 +222,12 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         c.put("io.tmp.dirs", home.resolve("tmp").toString());
         c.put("web.upload.dir", home.resolve("upload").toString());
         StringBuilder yaml = new StringBuilder("# Written by FlinkStandaloneCluster for the end-to-end tests.\n");
-        c.forEach((k, v) -> yaml.append(k).append(": ").append(v instanceof String s ? quote(s) : v).append('\n'));
-        String log4j = String.join("\n",
+        c.forEach((k, v) -> yaml.append(k)
+                .append(": ")
+                .append(v instanceof String s ? quote(s) : v)
+                .append('\n'));
+        String log4j = String.join(
+                "\n",
                 "rootLogger.level = INFO",
                 "rootLogger.appenderRef.file.ref = MainAppender",
                 "appender.main.name = MainAppender",
@@ -244,7 +250,10 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
     /** Adds settings to the written {@code config.yaml}. */
     private void appendConfiguration(Map<String, Object> c) {
         StringBuilder yaml = new StringBuilder();
-        c.forEach((k, v) -> yaml.append(k).append(": ").append(v instanceof String s ? quote(s) : v).append('\n'));
+        c.forEach((k, v) -> yaml.append(k)
+                .append(": ")
+                .append(v instanceof String s ? quote(s) : v)
+                .append('\n'));
         try {
             Files.writeString(confDir.resolve("config.yaml"), yaml.toString(), java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
@@ -263,8 +272,12 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
         args.addAll(split(params.get(1)));
         args.addAll(List.of("-D", "metrics.reporter.prom.port=" + jobManagerPrometheusPort));
-        jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                split(params.get(0)), args, jobManagerEnv);
+        jobManager = launch(
+                "jobmanager",
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                split(params.get(0)),
+                args,
+                jobManagerEnv);
         jobManagers.add(new JobManagerProcess("jobmanager", jobManager, restPort, rest));
     }
 
@@ -279,8 +292,12 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         args.addAll(split(params.get(1)));
         args.addAll(List.of("-D", "rest.port=" + port, "-D", "metrics.reporter.prom.port=" + freePort()));
         String name = "jobmanager-" + jobManagers.size();
-        Process p = launch(name, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                split(params.get(0)), args, jobManagerEnv);
+        Process p = launch(
+                name,
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                split(params.get(0)),
+                args,
+                jobManagerEnv);
         JobManagerProcess jm = new JobManagerProcess(name, p, port, new FlinkRest("http://127.0.0.1:" + port));
         jobManagers.add(jm);
         return jm;
@@ -299,9 +316,12 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         for (JobManagerProcess jm : jobManagers) {
             if (jm.isAlive()) {
                 try {
-                    List<String> events = Files.readAllLines(logDir.resolve(jm.name() + ".log"), StandardCharsets.UTF_8).stream()
-                            .filter(l -> l.contains("WebMonitorEndpoint") || l.contains("DispatcherRestEndpoint"))
-                            .filter(l -> l.contains("was granted leadership") || l.contains("lost leadership")).toList();
+                    List<String> events =
+                            Files.readAllLines(logDir.resolve(jm.name() + ".log"), StandardCharsets.UTF_8).stream()
+                                    .filter(l ->
+                                            l.contains("WebMonitorEndpoint") || l.contains("DispatcherRestEndpoint"))
+                                    .filter(l -> l.contains("was granted leadership") || l.contains("lost leadership"))
+                                    .toList();
                     if (!events.isEmpty() && events.get(events.size() - 1).contains("was granted leadership")) {
                         return jm;
                     }
@@ -356,8 +376,12 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
         args.addAll(split(params.get(1)));
         args.addAll(List.of("-D", "metrics.reporter.prom.port=" + taskManagerPrometheusPort));
-        taskManager = launch("taskmanager-" + (taskManagerStarts++), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-                split(params.get(0)), args, Map.of());
+        taskManager = launch(
+                "taskmanager-" + (taskManagerStarts++),
+                "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                split(params.get(0)),
+                args,
+                Map.of());
     }
 
     /**
@@ -383,16 +407,24 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      * lines, the JVM memory options and the derived memory settings as {@code -D} dynamic properties.
      */
     private List<String> resourceParams(String command) {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-classpath", classpath,
-                "org.apache.flink.runtime.util.bash.BashJavaUtils", command, "--configDir", confDir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                java(),
+                "-classpath",
+                classpath,
+                "org.apache.flink.runtime.util.bash.BashJavaUtils",
+                command,
+                "--configDir",
+                confDir.toString()));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 throw new IllegalStateException(command + " failed:\n" + output);
             }
-            List<String> results = output.lines().filter(l -> l.startsWith(EXEC_RESULT))
-                    .map(l -> l.substring(EXEC_RESULT.length()).trim()).toList();
+            List<String> results = output.lines()
+                    .filter(l -> l.startsWith(EXEC_RESULT))
+                    .map(l -> l.substring(EXEC_RESULT.length()).trim())
+                    .toList();
             if (results.size() != 2) {
                 throw new IllegalStateException(command + " returned " + results.size() + " results:\n" + output);
             }
@@ -405,13 +437,15 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         }
     }
 
-    private Process launch(String name, String mainClass, List<String> jvmParams, List<String> args, Map<String, String> env) {
+    private Process launch(
+            String name, String mainClass, List<String> jvmParams, List<String> args, Map<String, String> env) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.addAll(jvmParams);
         cmd.addAll(JAVA_OPTS);
         cmd.add("-Dlog.file=" + logDir.resolve(name + ".log"));
-        cmd.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
+        cmd.add("-Dlog4j.configurationFile="
+                + confDir.resolve("log4j.properties").toUri());
         cmd.add("-classpath");
         cmd.add(classpath);
         cmd.add(mainClass);

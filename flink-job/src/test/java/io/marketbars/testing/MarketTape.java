@@ -47,8 +47,18 @@ public final class MarketTape {
         public long offset;
         long arrival;
 
-        Entry(Kind kind, String symbol, long tsMicros, String price, String qty, Long seq, String side,
-                String bid, String ask, String expectedReason, byte[] value) {
+        Entry(
+                Kind kind,
+                String symbol,
+                long tsMicros,
+                String price,
+                String qty,
+                Long seq,
+                String side,
+                String bid,
+                String ask,
+                String expectedReason,
+                byte[] value) {
             this.kind = kind;
             this.symbol = symbol;
             this.tsMicros = tsMicros;
@@ -81,15 +91,35 @@ public final class MarketTape {
      * @param boundMillis the job's out-of-orderness bound: arrival delays of ordinary trades stay below it
      * @param tooLateMillis how far behind its partition a TOO_LATE tick arrives (well past lateness and partition skew)
      */
-    public static MarketTape generate(long seed, int symbols, int minutes, int ticksPerMinute, int partitions,
-            long boundMillis, long tooLateMillis) {
-        return generate(seed, symbols, minutes, ticksPerMinute, partitions, boundMillis, tooLateMillis,
+    public static MarketTape generate(
+            long seed,
+            int symbols,
+            int minutes,
+            int ticksPerMinute,
+            int partitions,
+            long boundMillis,
+            long tooLateMillis) {
+        return generate(
+                seed,
+                symbols,
+                minutes,
+                ticksPerMinute,
+                partitions,
+                boundMillis,
+                tooLateMillis,
                 Instant.parse("2024-12-02T02:00:00Z"));
     }
 
     /** The same tape starting at {@code start} (a whole minute), to share the time line of another tape. */
-    public static MarketTape generate(long seed, int symbols, int minutes, int ticksPerMinute, int partitions,
-            long boundMillis, long tooLateMillis, Instant start) {
+    public static MarketTape generate(
+            long seed,
+            int symbols,
+            int minutes,
+            int ticksPerMinute,
+            int partitions,
+            long boundMillis,
+            long tooLateMillis,
+            Instant start) {
         Random r = new Random(seed);
         long t0 = start.toEpochMilli() * 1000L;
         List<Entry> all = new ArrayList<>();
@@ -106,10 +136,13 @@ public final class MarketTape {
                 }
                 for (int i = 0; i < n; i++) {
                     // Many trades share a millisecond, so the (ts, seq/offset) tie-break matters.
-                    long ts = t0 + (m * 60_000L + (long) r.nextInt(60) * 1000L + (r.nextInt(4) == 0 ? 0 : r.nextInt(1000))) * 1000L;
+                    long ts = t0
+                            + (m * 60_000L + (long) r.nextInt(60) * 1000L + (r.nextInt(4) == 0 ? 0 : r.nextInt(1000)))
+                                    * 1000L;
                     cents = Math.max(100, cents + r.nextInt(7) - 3);
                     String price = BigDecimal.valueOf(cents, 2).toPlainString();
-                    String qty = profile == 1 ? BigDecimal.valueOf(1 + r.nextInt(50_000), 4).toPlainString()
+                    String qty = profile == 1
+                            ? BigDecimal.valueOf(1 + r.nextInt(50_000), 4).toPlainString()
                             : Integer.toString(100 * (1 + r.nextInt(30)));
                     String side = null;
                     String bid = null;
@@ -119,8 +152,10 @@ public final class MarketTape {
                     } else if (profile == 1) {
                         int where = r.nextInt(3);
                         // at the ask, at the bid, or a quarter of the spread from one of them: never the midpoint
-                        bid = BigDecimal.valueOf(where == 0 ? cents - 4 : where == 1 ? cents : cents - 1, 2).toPlainString();
-                        ask = BigDecimal.valueOf(where == 0 ? cents : where == 1 ? cents + 4 : cents + 3, 2).toPlainString();
+                        bid = BigDecimal.valueOf(where == 0 ? cents - 4 : where == 1 ? cents : cents - 1, 2)
+                                .toPlainString();
+                        ask = BigDecimal.valueOf(where == 0 ? cents : where == 1 ? cents + 4 : cents + 3, 2)
+                                .toPlainString();
                     }
                     Long seqValue = profile == 3 ? null : ++seq;
                     Kind kind = Kind.TRADE;
@@ -181,15 +216,26 @@ public final class MarketTape {
         return new MarketTape(all, partitions, start);
     }
 
-    static Entry trade(Kind kind, String symbol, long ts, String price, String qty, Long seq, String side,
-            String bid, String ask) {
-        StringBuilder json = new StringBuilder(160).append("{\"symbol\":\"").append(symbol).append('"');
+    static Entry trade(
+            Kind kind,
+            String symbol,
+            long ts,
+            String price,
+            String qty,
+            Long seq,
+            String side,
+            String bid,
+            String ask) {
+        StringBuilder json =
+                new StringBuilder(160).append("{\"symbol\":\"").append(symbol).append('"');
         // Alternate the two timestamp forms of the contract: epoch millis and ISO-8601 with an offset.
         if (ts % 1000 == 0 && (ts / 1000) % 2 == 0) {
             json.append(",\"ts\":").append(ts / 1000);
         } else {
-            json.append(",\"ts\":\"").append(Instant.ofEpochSecond(ts / 1_000_000, (ts % 1_000_000) * 1000)
-                    .atOffset(java.time.ZoneOffset.ofHours(7))).append('"');
+            json.append(",\"ts\":\"")
+                    .append(Instant.ofEpochSecond(ts / 1_000_000, (ts % 1_000_000) * 1000)
+                            .atOffset(java.time.ZoneOffset.ofHours(7)))
+                    .append('"');
         }
         // Prices as strings, quantities as bare JSON numbers on every other tick: both must stay exact.
         json.append(",\"price\":\"").append(price).append('"');
@@ -201,10 +247,23 @@ public final class MarketTape {
             json.append(",\"side\":\"").append(side).append('"');
         }
         if (bid != null) {
-            json.append(",\"bid\":\"").append(bid).append("\",\"ask\":\"").append(ask).append('"');
+            json.append(",\"bid\":\"")
+                    .append(bid)
+                    .append("\",\"ask\":\"")
+                    .append(ask)
+                    .append('"');
         }
         json.append('}');
-        return new Entry(kind, symbol, ts, price, qty, seq, side, bid, ask,
+        return new Entry(
+                kind,
+                symbol,
+                ts,
+                price,
+                qty,
+                seq,
+                side,
+                bid,
+                ask,
                 kind == Kind.TOO_LATE ? "LATE_BEYOND_ALLOWED_LATENESS" : null,
                 json.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -47,7 +47,8 @@ public final class SharedCluster {
     }
 
     public static Path jobJar() {
-        return Path.of(System.getProperty("job.jar", "target/market-bars-job-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
+        return Path.of(System.getProperty("job.jar", "target/market-bars-job-0.1.0-SNAPSHOT.jar"))
+                .toAbsolutePath();
     }
 
     public static Path workDir() {

@@ -31,22 +31,24 @@ public final class TapeFeed implements AutoCloseable {
 
     /** Sends records [from, to) of the tape, {@code perSecond} of them a second, in the background. */
     public TapeFeed start(List<Entry> records, int perSecond) {
-        thread = new Thread(() -> {
-            try {
-                long started = System.nanoTime();
-                for (int i = 0; i < records.size(); i++) {
-                    send(records.get(i));
-                    sent.incrementAndGet();
-                    long due = started + TimeUnit.SECONDS.toNanos(i + 1) / perSecond;
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.sleep(wait);
+        thread = new Thread(
+                () -> {
+                    try {
+                        long started = System.nanoTime();
+                        for (int i = 0; i < records.size(); i++) {
+                            send(records.get(i));
+                            sent.incrementAndGet();
+                            long due = started + TimeUnit.SECONDS.toNanos(i + 1) / perSecond;
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                TimeUnit.NANOSECONDS.sleep(wait);
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failure = t;
                     }
-                }
-            } catch (Throwable t) {
-                failure = t;
-            }
-        }, "tape-feed-" + topic);
+                },
+                "tape-feed-" + topic);
         thread.setDaemon(true);
         thread.start();
         return this;
@@ -61,7 +63,8 @@ public final class TapeFeed implements AutoCloseable {
     }
 
     private void send(Entry e) throws Exception {
-        RecordMetadata md = producer.send(new ProducerRecord<>(topic, e.partition, e.key(), e.value)).get();
+        RecordMetadata md = producer.send(new ProducerRecord<>(topic, e.partition, e.key(), e.value))
+                .get();
         if (md.offset() != e.offset) {
             throw new IllegalStateException("Record landed at offset " + md.offset() + ", the tape says " + e.offset);
         }
@@ -90,9 +93,11 @@ public final class TapeFeed implements AutoCloseable {
         long ts = tape.start.toEpochMilli() + minutes * 60_000L + afterMillis;
         for (int p = 0; p < tape.partitions; p++) {
             String symbol = CLOSING_SYMBOL + p;
-            String json = "{\"symbol\":\"" + symbol + "\",\"ts\":" + ts + ",\"price\":\"1\",\"qty\":\"1\",\"seq\":1,\"side\":\"B\"}";
-            producer.send(new ProducerRecord<>(topic, p, symbol.getBytes(StandardCharsets.UTF_8),
-                    json.getBytes(StandardCharsets.UTF_8))).get();
+            String json = "{\"symbol\":\"" + symbol + "\",\"ts\":" + ts
+                    + ",\"price\":\"1\",\"qty\":\"1\",\"seq\":1,\"side\":\"B\"}";
+            producer.send(new ProducerRecord<>(
+                            topic, p, symbol.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)))
+                    .get();
         }
         return tape.partitions;
     }

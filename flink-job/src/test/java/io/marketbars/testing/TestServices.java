@@ -46,8 +46,11 @@ public final class TestServices {
 
     /** A new database migrated with this exchange time zone (the job that uses it must pass the same). */
     public static String migratedDatabase(String prefix, java.time.ZoneId exchangeTimeZone) {
-        return migratedDatabase(postgres(), prefix, MigrationSettings.defaults()
-                .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, exchangeTimeZone.getId()));
+        return migratedDatabase(
+                postgres(),
+                prefix,
+                MigrationSettings.defaults()
+                        .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, exchangeTimeZone.getId()));
     }
 
     private static String migratedDatabase(EmbeddedPostgres postgres, String prefix, MigrationSettings settings) {

@@ -21,8 +21,12 @@ public final class TestTicks {
      * the watermark, and the production idle timeout (operators do not use it).
      */
     public static EventTimePolicy policy(long boundMillis, long latenessMillis, long maxClockJumpMillis) {
-        return new EventTimePolicy(Duration.ofMillis(boundMillis), Duration.ofMillis(latenessMillis), Duration.ofDays(30),
-                Duration.ofMillis(maxClockJumpMillis), Duration.ofSeconds(5));
+        return new EventTimePolicy(
+                Duration.ofMillis(boundMillis),
+                Duration.ofMillis(latenessMillis),
+                Duration.ofDays(30),
+                Duration.ofMillis(maxClockJumpMillis),
+                Duration.ofSeconds(5));
     }
 
     private TestTicks() {}
@@ -123,8 +127,8 @@ public final class TestTicks {
     }
 
     /** The same snapshot with cumulative values. */
-    public static FlowSnapshot flow(String symbol, Instant at, String buyQty, String sellQty, String buyValue,
-            String sellValue) {
+    public static FlowSnapshot flow(
+            String symbol, Instant at, String buyQty, String sellQty, String buyValue, String sellValue) {
         FlowSnapshot f = flow(symbol, at, buyQty, sellQty);
         f.buyValue = new BigDecimal(buyValue);
         f.sellValue = new BigDecimal(sellValue);

@@ -42,8 +42,11 @@ class CsvImportIT {
         Result result;
         try (PrintStream errors = new PrintStream(err, true, StandardCharsets.UTF_8);
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProps())) {
-            result = CsvImport.importCsv(new StringReader(csv), producer,
-                    Settings.defaults().withDefaultSymbol("FPT").withTopic(topic), errors);
+            result = CsvImport.importCsv(
+                    new StringReader(csv),
+                    producer,
+                    Settings.defaults().withDefaultSymbol("FPT").withTopic(topic),
+                    errors);
         }
         return new Run(result, kafka.consume(topic, result.sent()), err.toString(StandardCharsets.UTF_8));
     }
@@ -52,14 +55,15 @@ class CsvImportIT {
     void rowsTheJobWouldRejectAreRejectedHereWithTheJobsReason() throws Exception {
         long tomorrow = Instant.now().plus(Duration.ofDays(1)).getEpochSecond();
         String longSymbol = "X".repeat(65);
-        Run run = importCsv("symbol,ts,price,qty\n"                         // line 1
-                + "FPT,1700000000,1,1\n"                                       // 2
-                + "A\u0001B,1700000000,1,1\n"                                  // 3
-                + longSymbol + ",1700000000,1,1\n"                             // 4
-                + "FPT," + tomorrow + ",1,1\n"                                 // 5
-                + "FPT,1700000000,1e999999999,1\n"                             // 6
-                + "FPT,1700000000,0.0000001,1E+2\n"                           // 7
-                + "FPT,10000000000000000000000000,1,1\n");                     // 8, 1e25 ns: 300 million years on
+        Run run = importCsv(
+                "symbol,ts,price,qty\n" // line 1
+                        + "FPT,1700000000,1,1\n" // 2
+                        + "A\u0001B,1700000000,1,1\n" // 3
+                        + longSymbol + ",1700000000,1,1\n" // 4
+                        + "FPT," + tomorrow + ",1,1\n" // 5
+                        + "FPT,1700000000,1e999999999,1\n" // 6
+                        + "FPT,1700000000,0.0000001,1E+2\n" // 7
+                        + "FPT,10000000000000000000000000,1,1\n"); // 8, 1e25 ns: 300 million years on
         assertThat(run.result().sent()).isEqualTo(2);
         assertThat(run.result().rejected()).isEqualTo(5);
         assertThat(run.errors())
@@ -73,7 +77,8 @@ class CsvImportIT {
         assertThat(last).contains("\"price\":\"0.0000001\"", "\"qty\":\"100\"");
         TickParser jobParser = new TickParser(Duration.ofMinutes(10).toMillis());
         for (ConsumerRecord<byte[], byte[]> r : run.records()) {
-            assertThat(jobParser.parse(r.value(), System.currentTimeMillis(), new Tick()).rejectReason).isNull();
+            assertThat(jobParser.parse(r.value(), System.currentTimeMillis(), new Tick()).rejectReason)
+                    .isNull();
         }
     }
 
@@ -85,14 +90,27 @@ class CsvImportIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
-        int code = CsvImport.run(new String[] {"--file", file.toString(), "--symbol", "FPT", "--topic", missing,
-            "--bootstrap-servers", TestServices.kafka().bootstrapServers()}, Map.of(),
-                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = CsvImport.run(
+                new String[] {
+                    "--file",
+                    file.toString(),
+                    "--symbol",
+                    "FPT",
+                    "--topic",
+                    missing,
+                    "--bootstrap-servers",
+                    TestServices.kafka().bootstrapServers()
+                },
+                Map.of(),
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(CsvImport.EXIT_USAGE);
-        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("import-csv: Kafka topic '" + missing
-                + "' (--topic) does not exist at " + TestServices.kafka().bootstrapServers()
-                + ": create it or correct the option." + System.lineSeparator());
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("import-csv: Kafka topic '" + missing
+                        + "' (--topic) does not exist at "
+                        + TestServices.kafka().bootstrapServers()
+                        + ": create it or correct the option." + System.lineSeparator());
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
         // A producer would have waited max.block.ms (60 s) for the topic to appear.
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
@@ -106,14 +124,30 @@ class CsvImportIT {
         kafka.createTopic(topic, 1);
         Path file = dir.resolve("trades.csv");
         Files.writeString(file, "ts,price,qty\n1700000000,1,1\n1700000000,0,1\n1700000001,2,1\n");
-        MigrateIT.Run run = MigrateIT.main("import-csv", "--file", file.toString(), "--symbol", "FPT", "--topic", topic,
-                "--bootstrap-servers", kafka.bootstrapServers());
+        MigrateIT.Run run = MigrateIT.main(
+                "import-csv",
+                "--file",
+                file.toString(),
+                "--symbol",
+                "FPT",
+                "--topic",
+                topic,
+                "--bootstrap-servers",
+                kafka.bootstrapServers());
         assertThat(run.exitCode()).isEqualTo(CsvImport.EXIT_REJECTED);
         assertThat(run.out()).contains("import-csv: 3 rows read, 2 sent, 1 rejected in ");
         assertThat(run.err()).contains("import-csv: line 3 rejected: price 0 is not positive");
 
-        MigrateIT.Run missing = MigrateIT.main("import-csv", "--file", file.toString(), "--symbol", "FPT", "--topic",
-                topic + "_typo", "--bootstrap-servers", kafka.bootstrapServers());
+        MigrateIT.Run missing = MigrateIT.main(
+                "import-csv",
+                "--file",
+                file.toString(),
+                "--symbol",
+                "FPT",
+                "--topic",
+                topic + "_typo",
+                "--bootstrap-servers",
+                kafka.bootstrapServers());
         assertThat(missing.exitCode()).isEqualTo(CsvImport.EXIT_USAGE);
         assertThat(missing.err()).contains("Kafka topic '" + topic + "_typo' (--topic) does not exist");
     }

@@ -115,18 +115,26 @@ class CsvImportRowsIT {
         ZoneId hcm = ZoneId.of("Asia/Ho_Chi_Minh");
         assertThat(CsvTimestamps.parse("2024-12-02T09:15:00.000001", hcm))
                 .isEqualTo(Instant.parse("2024-12-02T02:15:00.000001Z"));
-        assertThat(CsvTimestamps.parse("2024-12-02 09:15:00", hcm))
-                .isEqualTo(Instant.parse("2024-12-02T02:15:00Z"));
+        assertThat(CsvTimestamps.parse("2024-12-02 09:15:00", hcm)).isEqualTo(Instant.parse("2024-12-02T02:15:00Z"));
         assertThat(ts("2024-12-02 09:15:00")).isEqualTo(Instant.parse("2024-12-02T09:15:00Z"));
     }
 
     @Test
     void badTimestampsAreRejected() {
-        for (String bad : List.of("", "abc", "2024-13-02T09:15:00Z", "2024-12-02T25:00:00Z", "2024-12-02",
-                "2024-12-02T09:15:00.1234567890Z", "2024-12-02T09:15:00+07:00 junk", "17000000.0.1", "-1700000000",
+        for (String bad : List.of(
+                "",
+                "abc",
+                "2024-13-02T09:15:00Z",
+                "2024-12-02T25:00:00Z",
+                "2024-12-02",
+                "2024-12-02T09:15:00.1234567890Z",
+                "2024-12-02T09:15:00+07:00 junk",
+                "17000000.0.1",
+                "-1700000000",
                 "1700000000.1234567891")) {
-            assertThatThrownBy(() -> ts(bad)).as(bad).isInstanceOfAny(IllegalArgumentException.class,
-                    java.time.DateTimeException.class);
+            assertThatThrownBy(() -> ts(bad))
+                    .as(bad)
+                    .isInstanceOfAny(IllegalArgumentException.class, java.time.DateTimeException.class);
         }
     }
 
@@ -134,10 +142,14 @@ class CsvImportRowsIT {
     void utcTimestampsAreWrittenExactlyAsInstantToString() {
         TickEncoder encoder = new TickEncoder();
         java.util.Random random = new java.util.Random(42);
-        List<Instant> instants = new ArrayList<>(List.of(Instant.parse("2024-12-02T02:15:00Z"),
-                Instant.parse("2024-12-02T02:15:00.100Z"), Instant.parse("2024-12-02T02:15:00.000100Z"),
-                Instant.parse("2024-12-02T02:15:00.000000100Z"), Instant.parse("2000-01-01T00:00:00Z"),
-                Instant.parse("9999-12-31T23:59:59.999999999Z"), Instant.parse("+10000-01-01T00:00:00Z")));
+        List<Instant> instants = new ArrayList<>(List.of(
+                Instant.parse("2024-12-02T02:15:00Z"),
+                Instant.parse("2024-12-02T02:15:00.100Z"),
+                Instant.parse("2024-12-02T02:15:00.000100Z"),
+                Instant.parse("2024-12-02T02:15:00.000000100Z"),
+                Instant.parse("2000-01-01T00:00:00Z"),
+                Instant.parse("9999-12-31T23:59:59.999999999Z"),
+                Instant.parse("+10000-01-01T00:00:00Z")));
         for (int i = 0; i < 10_000; i++) {
             long second = 946_684_800L + (long) (random.nextDouble() * 4_000_000_000L);
             int nano = switch (i % 4) {
@@ -181,8 +193,8 @@ class CsvImportRowsIT {
 
     @Test
     void columnAliasesAreCaseInsensitive() throws IOException {
-        for (String header : List.of("Timestamp,PRICE,Volume,Symbol", "time,Price,amount,SYMBOL",
-                " TS , price , QTY , symbol ")) {
+        for (String header :
+                List.of("Timestamp,PRICE,Volume,Symbol", "time,Price,amount,SYMBOL", " TS , price , QTY , symbol ")) {
             Run run = importCsv(header + "\n1700000000,1.5,200,HPG\n", Settings.defaults());
             assertThat(run.result().sent()).as(header).isEqualTo(1);
             assertThat(run.value(0).get("symbol").asText()).isEqualTo("HPG");
@@ -195,16 +207,19 @@ class CsvImportRowsIT {
         Run run = importCsv("ts,price,qty,side\n"
                 + "1700000000,1,1,b\n1700000000,1,1,BUY\n1700000000,1,1,s\n1700000000,1,1,Sell\n1700000000,1,1,\n");
         assertThat(run.result().exitCode()).isZero();
-        assertThat(run.values()).extracting(v -> v.has("side") ? v.get("side").asText() : null)
+        assertThat(run.values())
+                .extracting(v -> v.has("side") ? v.get("side").asText() : null)
                 .containsExactly("B", "B", "S", "S", null);
     }
 
     @Test
     void quotedFieldsFollowRfc4180() throws IOException {
-        Run run = importCsv("symbol,note,ts,price,qty\n"
-                + "\"VN30F2412\",\"a, \"\"quoted\"\" note\nspanning two lines\","
-                + "\"2024-12-02T09:15:00Z\",\"1300.5\",\"3\"\n"
-                + "VNM,\"\",1700000000,63.1,100\n", Settings.defaults());
+        Run run = importCsv(
+                "symbol,note,ts,price,qty\n"
+                        + "\"VN30F2412\",\"a, \"\"quoted\"\" note\nspanning two lines\","
+                        + "\"2024-12-02T09:15:00Z\",\"1300.5\",\"3\"\n"
+                        + "VNM,\"\",1700000000,63.1,100\n",
+                Settings.defaults());
         assertThat(run.result().rejected()).isZero();
         assertThat(run.keys()).containsExactly("VN30F2412", "VNM");
         assertThat(run.value(0).get("price").asText()).isEqualTo("1300.5");
@@ -220,13 +235,15 @@ class CsvImportRowsIT {
 
     @Test
     void otherDelimiters() throws IOException {
-        Run run = importCsv("ts;price;qty\n2024-12-02 09:15:00;1300,5;1\n1700000000;1300.5;1\n",
+        Run run = importCsv(
+                "ts;price;qty\n2024-12-02 09:15:00;1300,5;1\n1700000000;1300.5;1\n",
                 Settings.defaults().withDefaultSymbol("X").withDelimiter(';'));
         // A decimal comma is not a decimal: rejected, not misread.
         assertThat(run.result().rejected()).isEqualTo(1);
         assertThat(run.result().sent()).isEqualTo(1);
-        Run tabs = importCsv("ts\tprice\tqty\n1700000000\t1\t2\n", Settings.defaults().withDefaultSymbol("X")
-                .withDelimiter('\t'));
+        Run tabs = importCsv(
+                "ts\tprice\tqty\n1700000000\t1\t2\n",
+                Settings.defaults().withDefaultSymbol("X").withDelimiter('\t'));
         assertThat(tabs.result().sent()).isEqualTo(1);
     }
 
@@ -246,7 +263,8 @@ class CsvImportRowsIT {
 
     @Test
     void symbolColumnFallsBackToTheOption() throws IOException {
-        Run run = importCsv("symbol,ts,price,qty\nHPG,1700000000,1,1\n,1700000000,1,1\n",
+        Run run = importCsv(
+                "symbol,ts,price,qty\nHPG,1700000000,1,1\n,1700000000,1,1\n",
                 Settings.defaults().withDefaultSymbol("VNM"));
         assertThat(run.keys()).containsExactly("HPG", "VNM");
         Run without = importCsv("symbol,ts,price,qty\n,1700000000,1,1\n", Settings.defaults());
@@ -256,19 +274,20 @@ class CsvImportRowsIT {
 
     @Test
     void badRowsAreReportedWithTheirLineNumbersAndTheRestIsSent() throws IOException {
-        Run run = importCsv("ts,price,qty,side,note\n"                   // line 1
-                + "1700000000,1,1,B,ok\n"                                 // 2
-                + "not-a-time,1,1,B,x\n"                                  // 3
-                + "1700000000,abc,1,B,x\n"                                // 4
-                + "1700000000,1,-5,B,x\n"                                 // 5
-                + "1700000000,1,1,X,x\n"                                  // 6
-                + "1700000000,1,1,B,\"two\nlines\"\n"                      // 7-8, valid
-                + "1700000000,1,1,B\n"                                    // 9
-                + "1700000000,1,1,B,\"unclosed\"x\n"                      // 10
-                + "1700000000,0,1,B,x\n"                                  // 11
-                + "1700000,1,1,B,x\n"                                     // 12
-                + "1700000000,,1,B,x\n"                                   // 13
-                + "1700000000,1,1,B,ok\n");                               // 14
+        Run run = importCsv(
+                "ts,price,qty,side,note\n" // line 1
+                        + "1700000000,1,1,B,ok\n" // 2
+                        + "not-a-time,1,1,B,x\n" // 3
+                        + "1700000000,abc,1,B,x\n" // 4
+                        + "1700000000,1,-5,B,x\n" // 5
+                        + "1700000000,1,1,X,x\n" // 6
+                        + "1700000000,1,1,B,\"two\nlines\"\n" // 7-8, valid
+                        + "1700000000,1,1,B\n" // 9
+                        + "1700000000,1,1,B,\"unclosed\"x\n" // 10
+                        + "1700000000,0,1,B,x\n" // 11
+                        + "1700000,1,1,B,x\n" // 12
+                        + "1700000000,,1,B,x\n" // 13
+                        + "1700000000,1,1,B,ok\n"); // 14
         Result r = run.result();
         assertThat(r.rowsRead()).isEqualTo(12);
         assertThat(r.sent()).isEqualTo(3);
@@ -314,8 +333,20 @@ class CsvImportRowsIT {
     @Test
     void commandLineOptions() {
         CsvImportOptions cmd = CsvImportOptions.parse(
-                new String[] {"import-csv", "--file", "-", "--symbol", "FPT", "--delimiter", "tab", "--time-zone",
-                    "Asia/Ho_Chi_Minh", "--topic", "t1"}, Map.of());
+                new String[] {
+                    "import-csv",
+                    "--file",
+                    "-",
+                    "--symbol",
+                    "FPT",
+                    "--delimiter",
+                    "tab",
+                    "--time-zone",
+                    "Asia/Ho_Chi_Minh",
+                    "--topic",
+                    "t1"
+                },
+                Map.of());
         assertThat(cmd.file).isNull();
         assertThat(cmd.bootstrapServers).isEqualTo("localhost:9092");
         assertThat(cmd.settings).isEqualTo(new Settings("t1", "FPT", ZoneId.of("Asia/Ho_Chi_Minh"), '\t'));
@@ -325,27 +356,38 @@ class CsvImportRowsIT {
         assertThat(cmd.bootstrapServers).isEqualTo("k:1");
         assertThat(cmd.settings).isEqualTo(Settings.defaults());
 
-        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--bootstrap-server", "x"},
-                Map.of())).hasMessageContaining("unknown option(s): [bootstrap-server]");
+        assertThatThrownBy(
+                        () -> CsvImportOptions.parse(new String[] {"--file", "a", "--bootstrap-server", "x"}, Map.of()))
+                .hasMessageContaining("unknown option(s): [bootstrap-server]");
         assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--symbol", "x"}, Map.of()))
                 .hasMessageContaining("--file is required");
-        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--delimiter", "ab"},
-                Map.of())).hasMessageContaining("--delimiter");
-        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--time-zone", "Mars/X"},
-                Map.of())).hasMessageContaining("--time-zone");
+        assertThatThrownBy(() -> CsvImportOptions.parse(new String[] {"--file", "a", "--delimiter", "ab"}, Map.of()))
+                .hasMessageContaining("--delimiter");
+        assertThatThrownBy(
+                        () -> CsvImportOptions.parse(new String[] {"--file", "a", "--time-zone", "Mars/X"}, Map.of()))
+                .hasMessageContaining("--time-zone");
     }
 
     @Test
     void usageErrorsExitWithTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = CsvImport.run(new String[] {"--symbol", "X"}, Map.of(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = CsvImport.run(
+                new String[] {"--symbol", "X"},
+                Map.of(),
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(CsvImport.EXIT_USAGE);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--file is required").contains("Usage:");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--file is required")
+                .contains("Usage:");
 
-        code = CsvImport.run(new String[] {"--file", dir.resolve("missing.csv").toString(), "--symbol", "X"}, Map.of(),
-                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        code = CsvImport.run(
+                new String[] {"--file", dir.resolve("missing.csv").toString(), "--symbol", "X"},
+                Map.of(),
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(CsvImport.EXIT_USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing.csv");
@@ -353,15 +395,18 @@ class CsvImportRowsIT {
 
     @Test
     void kafkaSettingsComeFromTheEnvironment() {
-        Properties p = ImportProducer.producerProperties("b:9092", Map.of(
-                "KAFKA_SASL_JAAS_CONFIG", "secret-jaas",
-                "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
-                "KAFKA_HEAP_OPTS", "-Xmx1g",
-                "KAFKA_", "x",
-                "KAFKA_BOOTSTRAP_SERVERS", "from-env:9092",
-                "KAFKA_VALUE_SERIALIZER", "x.Y",
-                "PATH", "/bin"));
-        assertThat(p).containsEntry("sasl.jaas.config", "secret-jaas")
+        Properties p = ImportProducer.producerProperties(
+                "b:9092",
+                Map.of(
+                        "KAFKA_SASL_JAAS_CONFIG", "secret-jaas",
+                        "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                        "KAFKA_HEAP_OPTS", "-Xmx1g",
+                        "KAFKA_", "x",
+                        "KAFKA_BOOTSTRAP_SERVERS", "from-env:9092",
+                        "KAFKA_VALUE_SERIALIZER", "x.Y",
+                        "PATH", "/bin"));
+        assertThat(p)
+                .containsEntry("sasl.jaas.config", "secret-jaas")
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("bootstrap.servers", "b:9092")
                 .containsEntry("value.serializer", ByteArraySerializer.class.getName())
@@ -380,16 +425,20 @@ class CsvImportRowsIT {
     void importsIntoARealBroker() throws Exception {
         String topic = TestServices.unique("csv_import");
         Path file = dir.resolve("trades.csv");
-        Files.writeString(file, "\uFEFFsymbol,Timestamp,Price,Volume,Side,Bid,Ask\n"
-                + "FPT,2024-12-02T09:15:00.123456+07:00,135.50,1000,BUY,135.40,135.50\n"
-                + "HPG,1733105700,26.55,\"2500\",,,\n"
-                + "FPT,oops,1,1,,,\n"
-                + "VNM,1733105700.25,63.10,100,s,,\n"
-                + "FPT,1733105701000,135.60,300,,135.50,135.60\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                file,
+                "\uFEFFsymbol,Timestamp,Price,Volume,Side,Bid,Ask\n"
+                        + "FPT,2024-12-02T09:15:00.123456+07:00,135.50,1000,BUY,135.40,135.50\n"
+                        + "HPG,1733105700,26.55,\"2500\",,,\n"
+                        + "FPT,oops,1,1,,,\n"
+                        + "VNM,1733105700.25,63.10,100,s,,\n"
+                        + "FPT,1733105701000,135.60,300,,135.50,135.60\n",
+                StandardCharsets.UTF_8);
         EmbeddedKafka kafka = TestServices.kafka();
         kafka.createTopic(topic, 3);
-        int code = CsvImport.run(new String[] {"import-csv", "--file", file.toString(), "--topic", topic,
-            "--bootstrap-servers", kafka.bootstrapServers()});
+        int code = CsvImport.run(new String[] {
+            "import-csv", "--file", file.toString(), "--topic", topic, "--bootstrap-servers", kafka.bootstrapServers()
+        });
         // One row is bad: the others are in Kafka all the same, and the exit code says so.
         assertThat(code).isEqualTo(CsvImport.EXIT_REJECTED);
 
@@ -398,7 +447,8 @@ class CsvImportRowsIT {
         Map<Long, JsonNode> bySeq = new java.util.TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             JsonNode v = MAPPER.readTree(r.value());
-            assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(v.get("symbol").asText());
+            assertThat(new String(r.key(), StandardCharsets.UTF_8))
+                    .isEqualTo(v.get("symbol").asText());
             bySeq.put(v.get("seq").asLong(), v);
         }
         assertThat(bySeq).containsOnlyKeys(1L, 2L, 4L, 5L);
@@ -417,25 +467,36 @@ class CsvImportRowsIT {
         assertThat(bySeq.get(4L).get("side").asText()).isEqualTo("S");
         assertThat(bySeq.get(5L).get("ts").asText()).isEqualTo("2024-12-02T02:15:01Z");
         // Keyed by symbol, so one symbol's ticks share a partition and keep the file's order.
-        assertThat(records.stream().filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("FPT"))
-                .map(ConsumerRecord::partition).distinct()).hasSize(1);
+        assertThat(records.stream()
+                        .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("FPT"))
+                        .map(ConsumerRecord::partition)
+                        .distinct())
+                .hasSize(1);
     }
 
     @Test
     void rowsThatAreNotUtf8AreRejected() throws Exception {
         String topic = TestServices.unique("csv_import_latin1");
         Path file = dir.resolve("latin1.csv");
-        Files.write(file, "symbol,ts,price,qty\nFPT,1733105700,1,1\nF\u00c9T,1733105700,1,1\nVNM,1733105700,1,1\n"
-                .getBytes(StandardCharsets.ISO_8859_1));
+        Files.write(
+                file,
+                "symbol,ts,price,qty\nFPT,1733105700,1,1\nF\u00c9T,1733105700,1,1\nVNM,1733105700,1,1\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
         EmbeddedKafka kafka = TestServices.kafka();
         kafka.createTopic(topic, 1);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = CsvImport.run(new String[] {"--file", file.toString(), "--topic", topic, "--bootstrap-servers",
-            kafka.bootstrapServers()}, Map.of(), System.in, System.out,
+        int code = CsvImport.run(
+                new String[] {
+                    "--file", file.toString(), "--topic", topic, "--bootstrap-servers", kafka.bootstrapServers()
+                },
+                Map.of(),
+                System.in,
+                System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(CsvImport.EXIT_REJECTED);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("line 3 rejected: bytes that are not UTF-8");
-        assertThat(consume(kafka, topic, 2)).extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+        assertThat(consume(kafka, topic, 2))
+                .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
                 .containsExactly("FPT", "VNM");
     }
 

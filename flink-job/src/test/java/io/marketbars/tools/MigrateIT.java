@@ -24,11 +24,15 @@ class MigrateIT {
     record Run(int exitCode, String out, String err) {}
 
     private static Run migrate(String dbUrl, String... more) {
-        List<String> args = new ArrayList<>(List.of("--db-url", dbUrl, "--db-user", TestServices.postgres().user()));
+        List<String> args = new ArrayList<>(
+                List.of("--db-url", dbUrl, "--db-user", TestServices.postgres().user()));
         args.addAll(List.of(more));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Migrate.run(args.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Migrate.run(
+                args.toArray(String[]::new),
+                Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -40,9 +44,10 @@ class MigrateIT {
     }
 
     private static String recordedZone(String dbUrl) throws Exception {
-        try (Connection c = DriverManager.getConnection(dbUrl, TestServices.postgres().user(), "");
-                ResultSet r = c.createStatement().executeQuery(
-                        "SELECT value FROM bars_schema_settings WHERE name = 'exchange_time_zone'")) {
+        try (Connection c = DriverManager.getConnection(
+                        dbUrl, TestServices.postgres().user(), "");
+                ResultSet r = c.createStatement()
+                        .executeQuery("SELECT value FROM bars_schema_settings WHERE name = 'exchange_time_zone'")) {
             assertThat(r.next()).isTrue();
             return r.getString(1);
         }
@@ -53,8 +58,9 @@ class MigrateIT {
         String db = freshDatabase("migrate_print");
         Run first = migrate(db, "--exchange-time-zone", "Asia/Ho_Chi_Minh");
         assertThat(first.exitCode()).isZero();
-        assertThat(first.out()).isEqualTo("Schema at version " + MIGRATIONS + " (" + MIGRATIONS
-                + " migrations applied), exchange time zone Asia/Ho_Chi_Minh" + System.lineSeparator());
+        assertThat(first.out())
+                .isEqualTo("Schema at version " + MIGRATIONS + " (" + MIGRATIONS
+                        + " migrations applied), exchange time zone Asia/Ho_Chi_Minh" + System.lineSeparator());
         assertThat(first.err()).isEmpty();
         assertThat(recordedZone(db)).isEqualTo("Asia/Ho_Chi_Minh");
 
@@ -73,12 +79,14 @@ class MigrateIT {
     @Test
     void anotherZoneThanTheSchemasIsRefusedOnStderr() {
         String db = freshDatabase("migrate_other");
-        assertThat(migrate(db, "--exchange-time-zone", "Asia/Ho_Chi_Minh").exitCode()).isZero();
+        assertThat(migrate(db, "--exchange-time-zone", "Asia/Ho_Chi_Minh").exitCode())
+                .isZero();
         Run other = migrate(db);
         assertThat(other.exitCode()).isEqualTo(Migrate.EXIT_FAILED);
         assertThat(other.out()).isEmpty();
-        assertThat(other.err()).startsWith("migrate: failed: Exchange time zone mismatch: --exchange-time-zone is UTC"
-                + " but the schema at " + db + " was migrated with Asia/Ho_Chi_Minh");
+        assertThat(other.err())
+                .startsWith("migrate: failed: Exchange time zone mismatch: --exchange-time-zone is UTC"
+                        + " but the schema at " + db + " was migrated with Asia/Ho_Chi_Minh");
     }
 
     /** A schema migrated up to V8 with Asia/Ho_Chi_Minh, before its zone was recorded: V9 reads the zone back. */
@@ -90,14 +98,16 @@ class MigrateIT {
                 .dataSource(db, TestServices.postgres().user(), "")
                 .locations("classpath:db/migration")
                 .placeholders(MigrationSettings.defaults()
-                        .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, "Asia/Ho_Chi_Minh").placeholders())
+                        .with(MigrationSettings.Setting.EXCHANGE_TIME_ZONE, "Asia/Ho_Chi_Minh")
+                        .placeholders())
                 .target("8")
                 .load()
                 .migrate();
         Run withTheNewDefault = migrate(db);
         assertThat(withTheNewDefault.exitCode()).isEqualTo(Migrate.EXIT_FAILED);
-        assertThat(withTheNewDefault.err()).contains("exchange time zone UTC: the schema's daily rollups were migrated"
-                + " with Asia/Ho_Chi_Minh; run migrate with --exchange-time-zone Asia/Ho_Chi_Minh");
+        assertThat(withTheNewDefault.err())
+                .contains("exchange time zone UTC: the schema's daily rollups were migrated"
+                        + " with Asia/Ho_Chi_Minh; run migrate with --exchange-time-zone Asia/Ho_Chi_Minh");
 
         Run withItsZone = migrate(db, "--exchange-time-zone", "Asia/Ho_Chi_Minh");
         assertThat(withItsZone.exitCode()).isZero();
@@ -127,12 +137,19 @@ class MigrateIT {
     @Test
     void theMainPrintsWithoutAnyLoggingSetUp() throws Exception {
         String db = freshDatabase("migrate_main");
-        Run ok = main("migrate", "--db-url", db, "--db-user", TestServices.postgres().user());
+        Run ok = main(
+                "migrate", "--db-url", db, "--db-user", TestServices.postgres().user());
         assertThat(ok.exitCode()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("Schema at version " + MIGRATIONS + " (" + MIGRATIONS + " migrations applied)");
 
-        Run refused = main("migrate", "--db-url", db, "--db-user", TestServices.postgres().user(),
-                "--exchange-time-zone", "Asia/Ho_Chi_Minh");
+        Run refused = main(
+                "migrate",
+                "--db-url",
+                db,
+                "--db-user",
+                TestServices.postgres().user(),
+                "--exchange-time-zone",
+                "Asia/Ho_Chi_Minh");
         assertThat(refused.exitCode()).isEqualTo(Migrate.EXIT_FAILED);
         assertThat(refused.err()).contains("migrate: failed: Exchange time zone mismatch");
     }
@@ -143,12 +160,18 @@ class MigrateIT {
         java.nio.file.Path err = java.nio.file.Files.createTempFile("main", ".err");
         try {
             List<String> command = new ArrayList<>(List.of(
-                    java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                            .toString(),
                     "-Dlog4j2.configurationFile=none-" + ProcessHandle.current().pid(),
-                    "-cp", System.getProperty("java.class.path"), "io.marketbars.BarsJob"));
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "io.marketbars.BarsJob"));
             command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             int code = p.waitFor();
             return new Run(code, java.nio.file.Files.readString(out), java.nio.file.Files.readString(err));
         } finally {

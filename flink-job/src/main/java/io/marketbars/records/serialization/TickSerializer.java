@@ -79,9 +79,13 @@ public final class TickSerializer extends TypeSerializerSingleton<Tick> {
 
     @Override
     public void serialize(Tick t, DataOutputView out) throws IOException {
-        int flags = (t.symbol != null ? HAS_SYMBOL : 0) | (t.price != null ? HAS_PRICE : 0)
-                | (t.qty != null ? HAS_QTY : 0) | (t.seq != null ? HAS_SEQ : 0) | (t.bid != null ? HAS_BID : 0)
-                | (t.ask != null ? HAS_ASK : 0) | (t.rejectReason != null ? REJECTED : 0);
+        int flags = (t.symbol != null ? HAS_SYMBOL : 0)
+                | (t.price != null ? HAS_PRICE : 0)
+                | (t.qty != null ? HAS_QTY : 0)
+                | (t.seq != null ? HAS_SEQ : 0)
+                | (t.bid != null ? HAS_BID : 0)
+                | (t.ask != null ? HAS_ASK : 0)
+                | (t.rejectReason != null ? REJECTED : 0);
         out.writeByte(flags);
         if (t.symbol != null) {
             StringValue.writeString(t.symbol, out);

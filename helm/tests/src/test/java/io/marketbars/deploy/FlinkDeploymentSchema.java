@@ -57,9 +57,14 @@ final class FlinkDeploymentSchema {
         if (version == null) {
             throw new IllegalStateException("CRD has no v1beta1 version");
         }
-        openApiSchema = (ObjectNode) version.path("schema").path("openAPIV3Schema").deepCopy();
-        ArrayNode versions = (ArrayNode) openApiSchema.path("properties").path("spec").path("properties")
-                .path("flinkVersion").path("enum");
+        openApiSchema =
+                (ObjectNode) version.path("schema").path("openAPIV3Schema").deepCopy();
+        ArrayNode versions = (ArrayNode) openApiSchema
+                .path("properties")
+                .path("spec")
+                .path("properties")
+                .path("flinkVersion")
+                .path("enum");
         if (versions.isMissingNode() || versions.size() == 0) {
             throw new IllegalStateException("flinkVersion enum not found in the CRD");
         }
@@ -77,13 +82,16 @@ final class FlinkDeploymentSchema {
     /** Problems of {@code flinkDeployment} against the schema; empty when valid. */
     Set<String> validate(JsonNode flinkDeployment) {
         Set<ValidationMessage> messages = schema.validate(flinkDeployment);
-        return messages.stream().map(ValidationMessage::getMessage).collect(Collectors.toCollection(java.util.TreeSet::new));
+        return messages.stream()
+                .map(ValidationMessage::getMessage)
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
     }
 
     private static void makeStrict(JsonNode node) {
         if (node.isObject()) {
             ObjectNode obj = (ObjectNode) node;
-            if (obj.has("properties") && !obj.has("additionalProperties")
+            if (obj.has("properties")
+                    && !obj.has("additionalProperties")
                     && !obj.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
                 obj.put("additionalProperties", false);
             }

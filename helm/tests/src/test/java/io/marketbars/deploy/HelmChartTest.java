@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class HelmChartTest {
     /** Values that must never leave the Secret; unique so a leak anywhere else is found by text search. */
     static final String DB_PASSWORD = "db-pw-0f3c9a71e2";
+
     static final String KAFKA_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required "
             + "username=\"bars\" password=\"kafka-pw-8b41d7c05a\";";
     static final String KAFKA_SECRET_MARKER = "kafka-pw-8b41d7c05a";
@@ -89,7 +90,11 @@ class HelmChartTest {
                   release: kube-prometheus-stack
             """;
 
-    static final List<String> VARIANTS = List.of("", CREATED_SECRET_WITH_SASL, EXISTING_SECRET_WITH_SASL, CUSTOM,
+    static final List<String> VARIANTS = List.of(
+            "",
+            CREATED_SECRET_WITH_SASL,
+            EXISTING_SECRET_WITH_SASL,
+            CUSTOM,
             "metrics: {prometheus: false}\nmigration: {enabled: false}\n");
 
     static FlinkDeploymentSchema crd;
@@ -102,7 +107,9 @@ class HelmChartTest {
     @Test
     void chartPassesStrictLint() {
         LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
-        assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+        assertThat(result.isFailed())
+                .as(String.join("\n", result.getMessages()))
+                .isFalse();
         assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
     }
 
@@ -123,23 +130,43 @@ class HelmChartTest {
         assertThat(job.path("upgradeMode").asText()).isEqualTo("savepoint");
         assertThat(job.path("state").asText()).isEqualTo("running");
         assertThat(job.path("parallelism").asInt()).isEqualTo(2);
-        assertThat(args(job.path("args"))).containsExactly("run",
-                "--bootstrap-servers", "kafka:9092", "--checkpoint-interval", "10 s",
-                "--db-url", "jdbc:postgresql://postgres:5432/bars", "--db-user", "bars",
-                "--dead-letter-topic", "bars-dead-letter", "--foreign-flow-topic", "foreign-flow",
-                "--group-id", "market-bars", "--index-topic", "index-values", "--mode", "live",
-                "--trades-topic", "trades");
+        assertThat(args(job.path("args")))
+                .containsExactly(
+                        "run",
+                        "--bootstrap-servers",
+                        "kafka:9092",
+                        "--checkpoint-interval",
+                        "10 s",
+                        "--db-url",
+                        "jdbc:postgresql://postgres:5432/bars",
+                        "--db-user",
+                        "bars",
+                        "--dead-letter-topic",
+                        "bars-dead-letter",
+                        "--foreign-flow-topic",
+                        "foreign-flow",
+                        "--group-id",
+                        "market-bars",
+                        "--index-topic",
+                        "index-values",
+                        "--mode",
+                        "live",
+                        "--trades-topic",
+                        "trades");
 
         JsonNode conf = spec.path("flinkConfiguration");
         assertThat(conf.path("high-availability.type").asText()).isEqualTo("kubernetes");
         assertThat(conf.path("high-availability.storageDir").asText()).isEqualTo("s3://market-bars-state/ha");
         assertThat(conf.path("execution.checkpointing.dir").asText()).isEqualTo("s3://market-bars-state/checkpoints");
-        assertThat(conf.path("execution.checkpointing.savepoint-dir").asText()).isEqualTo("s3://market-bars-state/savepoints");
+        assertThat(conf.path("execution.checkpointing.savepoint-dir").asText())
+                .isEqualTo("s3://market-bars-state/savepoints");
         assertThat(conf.path("pipeline.max-parallelism").asText()).isEqualTo("128");
         assertThat(conf.path("metrics.reporter.prom.factory.class").asText())
                 .isEqualTo("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         assertThat(conf.path("metrics.reporter.prom.port").asText()).isEqualTo("9249");
-        conf.fields().forEachRemaining(e -> assertThat(e.getValue().isTextual()).as(e.getKey()).isTrue());
+        conf.fields()
+                .forEachRemaining(
+                        e -> assertThat(e.getValue().isTextual()).as(e.getKey()).isTrue());
 
         // Without an existing Secret the chart creates one, as a hook before the migration hook.
         ObjectNode secret = chart.one("Secret");
@@ -155,7 +182,8 @@ class HelmChartTest {
         RenderedChart chart = RenderedChart.render(CUSTOM);
         ObjectNode job = chart.one("Job");
         JsonNode annotations = job.at("/metadata/annotations");
-        assertThat(annotations.path("helm.sh/hook").asText().split(",")).containsExactlyInAnyOrder("pre-install", "pre-upgrade");
+        assertThat(annotations.path("helm.sh/hook").asText().split(","))
+                .containsExactlyInAnyOrder("pre-install", "pre-upgrade");
         assertThat(annotations.path("helm.sh/hook-delete-policy").asText()).contains("before-hook-creation");
 
         JsonNode pod = job.at("/spec/template/spec");
@@ -167,29 +195,37 @@ class HelmChartTest {
         assertThat(container.path("image").asText()).isEqualTo(image);
         List<String> command = args(container.path("command"));
         command.addAll(args(container.path("args")));
-        assertThat(String.join(" ", command)).contains(
-                "java", "-cp /opt/flink/usrlib/market-bars-job.jar:/opt/flink/lib/* io.marketbars.BarsJob migrate "
-                        + "--db-url jdbc:postgresql://timescale.db:5432/markets --db-user bars_writer");
+        assertThat(String.join(" ", command))
+                .contains(
+                        "java",
+                        "-cp /opt/flink/usrlib/market-bars-job.jar:/opt/flink/lib/* io.marketbars.BarsJob migrate "
+                                + "--db-url jdbc:postgresql://timescale.db:5432/markets --db-user bars_writer");
         assertThat(envNames(container)).contains("BARS_DB_PASSWORD");
 
         // The same database options reach the job.
         List<String> jobArgs = args(chart.one("FlinkDeployment").at("/spec/job/args"));
-        assertThat(String.join(" ", jobArgs)).contains("--db-url jdbc:postgresql://timescale.db:5432/markets",
-                "--db-user bars_writer", "--allowed-lateness 2 min", "--sink-batch-size 5000",
-                "--some-future-option x");
+        assertThat(String.join(" ", jobArgs))
+                .contains(
+                        "--db-url jdbc:postgresql://timescale.db:5432/markets",
+                        "--db-user bars_writer",
+                        "--allowed-lateness 2 min",
+                        "--sink-batch-size 5000",
+                        "--some-future-option x");
     }
 
     @Test
     void theExchangeTimeZoneReachesTheMigrationAndTheJobAlike() {
         RenderedChart chart = RenderedChart.render("job: {options: {exchange-time-zone: Asia/Ho_Chi_Minh}}\n");
         JsonNode container = chart.one("Job").at("/spec/template/spec/containers/0");
-        assertThat(String.join(" ", args(container.path("args")))).contains("migrate ")
+        assertThat(String.join(" ", args(container.path("args"))))
+                .contains("migrate ")
                 .endsWith(" --exchange-time-zone Asia/Ho_Chi_Minh");
         assertThat(String.join(" ", args(chart.one("FlinkDeployment").at("/spec/job/args"))))
                 .contains("--exchange-time-zone Asia/Ho_Chi_Minh");
         // Unset, both take the same default.
         RenderedChart defaults = RenderedChart.render("");
-        assertThat(args(defaults.one("Job").at("/spec/template/spec/containers/0/args"))).doesNotContain("--exchange-time-zone");
+        assertThat(args(defaults.one("Job").at("/spec/template/spec/containers/0/args")))
+                .doesNotContain("--exchange-time-zone");
         assertThat(args(defaults.one("FlinkDeployment").at("/spec/job/args"))).doesNotContain("--exchange-time-zone");
     }
 
@@ -202,13 +238,17 @@ class HelmChartTest {
         assertThat(conf.path("pipeline.max-parallelism").asText()).isEqualTo("720");
         assertThat(conf.path("taskmanager.numberOfTaskSlots").asText()).isEqualTo("3");
         assertThat(conf.path("state.backend.type").asText()).isEqualTo("rocksdb");
-        assertThat(conf.path("execution.checkpointing.dir").asText()).isEqualTo("gs://acme-flink/market-bars/checkpoints");
-        assertThat(conf.path("execution.checkpointing.savepoint-dir").asText()).isEqualTo("gs://acme-flink/market-bars/savepoints");
+        assertThat(conf.path("execution.checkpointing.dir").asText())
+                .isEqualTo("gs://acme-flink/market-bars/checkpoints");
+        assertThat(conf.path("execution.checkpointing.savepoint-dir").asText())
+                .isEqualTo("gs://acme-flink/market-bars/savepoints");
         assertThat(conf.path("high-availability.storageDir").asText()).isEqualTo("gs://acme-flink/market-bars/ha");
-        assertThat(conf.path("kubernetes.operator.periodic.savepoint.interval").asText()).isEqualTo("6h");
+        assertThat(conf.path("kubernetes.operator.periodic.savepoint.interval").asText())
+                .isEqualTo("6h");
         assertThat(spec.path("serviceAccount").asText()).isEqualTo("market-bars-flink");
         assertThat(chart.one("ServiceAccount").at("/metadata/name").asText()).isEqualTo("market-bars-flink");
-        assertThat(chart.one("RoleBinding").at("/subjects/0/namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(chart.one("RoleBinding").at("/subjects/0/namespace").asText())
+                .isEqualTo(RenderedChart.NAMESPACE);
 
         // The PodMonitor selects exactly the Flink pods (not the migration) on the metrics port.
         ObjectNode podMonitor = chart.one("PodMonitor");
@@ -222,7 +262,8 @@ class HelmChartTest {
         JsonNode port = spec.at("/podTemplate/spec/containers/0/ports/0");
         assertThat(port.path("name").asText()).isEqualTo("metrics");
         assertThat(port.path("containerPort").asInt()).isEqualTo(9555);
-        assertThat(spec.at("/flinkConfiguration/metrics.reporter.prom.port").asText()).isEqualTo("9555");
+        assertThat(spec.at("/flinkConfiguration/metrics.reporter.prom.port").asText())
+                .isEqualTo("9555");
     }
 
     @Test
@@ -231,8 +272,12 @@ class HelmChartTest {
             ObjectNode fd = RenderedChart.render(values).one("FlinkDeployment");
             assertThat(crd.validate(fd)).as("values:\n%s", values).isEmpty();
             // The pod template is merged by the operator into real pods: it must be a valid PodTemplateSpec too.
-            assertThat(StrictKubernetes.podTemplateProblems(fd.at("/spec/podTemplate"))).as(values).isEmpty();
-            assertThat(StrictKubernetes.metadataProblems(fd.path("metadata"))).as(values).isEmpty();
+            assertThat(StrictKubernetes.podTemplateProblems(fd.at("/spec/podTemplate")))
+                    .as(values)
+                    .isEmpty();
+            assertThat(StrictKubernetes.metadataProblems(fd.path("metadata")))
+                    .as(values)
+                    .isEmpty();
         }
     }
 
@@ -246,12 +291,16 @@ class HelmChartTest {
         breakages.put("misspelled field", fd -> ((ObjectNode) fd.at("/spec/job")).put("upgardeMode", "savepoint"));
         breakages.put("unsupported Flink version", fd -> ((ObjectNode) fd.path("spec")).put("flinkVersion", "v2_9"));
         breakages.put("string parallelism", fd -> ((ObjectNode) fd.at("/spec/job")).put("parallelism", "two"));
-        breakages.put("capabilities.drop not a list", fd -> ((ObjectNode) fd.at(
-                "/spec/podTemplate/spec/containers/0/securityContext/capabilities")).put("drop", "ALL"));
-        breakages.put("unknown container field", fd -> ((ObjectNode) fd.at("/spec/podTemplate/spec/containers/0"))
-                .put("envFrm", "x"));
-        breakages.put("non-string Flink configuration", fd -> ((ObjectNode) fd.at("/spec/flinkConfiguration"))
-                .put("parallelism.default", 4));
+        breakages.put(
+                "capabilities.drop not a list",
+                fd -> ((ObjectNode) fd.at("/spec/podTemplate/spec/containers/0/securityContext/capabilities"))
+                        .put("drop", "ALL"));
+        breakages.put(
+                "unknown container field",
+                fd -> ((ObjectNode) fd.at("/spec/podTemplate/spec/containers/0")).put("envFrm", "x"));
+        breakages.put(
+                "non-string Flink configuration",
+                fd -> ((ObjectNode) fd.at("/spec/flinkConfiguration")).put("parallelism.default", 4));
         for (var breakage : breakages.entrySet()) {
             ObjectNode broken = valid.deepCopy();
             breakage.getValue().accept(broken);
@@ -266,7 +315,9 @@ class HelmChartTest {
                 if ("FlinkDeployment".equals(object.path("kind").asText())) {
                     continue;
                 }
-                assertThat(StrictKubernetes.problems(object)).as("%s in values:\n%s", object.path("kind"), values).isEmpty();
+                assertThat(StrictKubernetes.problems(object))
+                        .as("%s in values:\n%s", object.path("kind"), values)
+                        .isEmpty();
             }
         }
         // And the strict parse can fail.
@@ -295,8 +346,10 @@ class HelmChartTest {
             assertThat(flink.path("name").asText()).isEqualTo("flink-main-container");
             assertThat(emptyDirMounts(chart.one("FlinkDeployment").at("/spec/podTemplate/spec"), flink))
                     .contains("/tmp", "/opt/flink/log");
-            chart.find("Job").ifPresent(job -> assertThat(emptyDirMounts(job.at("/spec/template/spec"),
-                    job.at("/spec/template/spec/containers/0"))).contains("/tmp"));
+            chart.find("Job")
+                    .ifPresent(job -> assertThat(emptyDirMounts(
+                                    job.at("/spec/template/spec"), job.at("/spec/template/spec/containers/0")))
+                            .contains("/tmp"));
         }
     }
 
@@ -322,8 +375,10 @@ class HelmChartTest {
             } else {
                 assertSecretRef(env.get("KAFKA_SASL_JAAS_CONFIG"), secretName, "kafka.sasl.jaas.config");
                 // Settings that are not secret are plain values the job turns back into client properties.
-                assertThat(env.get("KAFKA_SECURITY_PROTOCOL").path("value").asText()).isEqualTo("SASL_SSL");
-                assertThat(env.get("KAFKA_SASL_MECHANISM").path("value").asText()).isEqualTo("SCRAM-SHA-512");
+                assertThat(env.get("KAFKA_SECURITY_PROTOCOL").path("value").asText())
+                        .isEqualTo("SASL_SSL");
+                assertThat(env.get("KAFKA_SASL_MECHANISM").path("value").asText())
+                        .isEqualTo("SCRAM-SHA-512");
             }
             assertNoLiteralSecrets(container);
         }
@@ -348,7 +403,8 @@ class HelmChartTest {
         for (String values : VARIANTS) {
             RenderedChart chart = RenderedChart.render(values);
             List<String> images = new ArrayList<>();
-            chart.ofKind("FlinkDeployment").forEach(fd -> images.add(fd.at("/spec/image").asText()));
+            chart.ofKind("FlinkDeployment")
+                    .forEach(fd -> images.add(fd.at("/spec/image").asText()));
             allContainers(chart).forEach(c -> {
                 if (c.has("image")) {
                     images.add(c.path("image").asText());
@@ -361,14 +417,18 @@ class HelmChartTest {
         }
         assertThatThrownBy(() -> RenderedChart.render("image: {tag: latest}\n")).hasMessageContaining("tag");
         String digest = "sha256:" + "ab".repeat(32);
-        assertThat(RenderedChart.render("image: {digest: " + digest + "}\n").one("FlinkDeployment").at("/spec/image").asText())
+        assertThat(RenderedChart.render("image: {digest: " + digest + "}\n")
+                        .one("FlinkDeployment")
+                        .at("/spec/image")
+                        .asText())
                 .isEqualTo("registry.example.com/market-bars:0.1.0@" + digest);
     }
 
     @Test
     void valuesSchemaRefusesUnsafeValues() {
         // A password as a job option would land on the command line.
-        assertThatThrownBy(() -> RenderedChart.render("job: {options: {db-password: x}}\n")).hasMessageContaining("db-password");
+        assertThatThrownBy(() -> RenderedChart.render("job: {options: {db-password: x}}\n"))
+                .hasMessageContaining("db-password");
         // Checkpoints on a pod's local disk do not survive the pod.
         assertThatThrownBy(() -> RenderedChart.render("storage: {checkpointDir: 'file:///tmp/cp'}\n"))
                 .hasMessageContaining("checkpointDir");
@@ -376,7 +436,8 @@ class HelmChartTest {
         assertThatThrownBy(() -> RenderedChart.render("kafkaProperties: {sasl.jaas.config: x}\n"))
                 .hasMessageContaining("invalid propertyName 'sasl.jaas.config'");
         // Stateless upgrades would drop all state.
-        assertThatThrownBy(() -> RenderedChart.render("flink: {upgradeMode: stateless}\n")).hasMessageContaining("upgradeMode");
+        assertThatThrownBy(() -> RenderedChart.render("flink: {upgradeMode: stateless}\n"))
+                .hasMessageContaining("upgradeMode");
         assertThatThrownBy(() -> RenderedChart.render("metrics: {prometheus: false, podMonitor: {enabled: true}}\n"))
                 .hasMessageContaining("prometheus");
     }
@@ -388,7 +449,8 @@ class HelmChartTest {
         Matcher from = Pattern.compile("(?m)^ARG FLINK_IMAGE_TAG=(\\S+)$").matcher(text);
         assertThat(from.find()).as("ARG FLINK_IMAGE_TAG in Dockerfile").isTrue();
         assertThat(from.group(1)).isEqualTo(System.getProperty("flink.version") + "-java17");
-        assertThat(text).contains("FROM flink:${FLINK_IMAGE_TAG}", "/opt/flink/usrlib/market-bars-job.jar", "USER flink");
+        assertThat(text)
+                .contains("FROM flink:${FLINK_IMAGE_TAG}", "/opt/flink/usrlib/market-bars-job.jar", "USER flink");
         assertThat(text).doesNotContain(":latest");
     }
 
@@ -400,8 +462,15 @@ class HelmChartTest {
         for (String hostField : List.of("hostNetwork", "hostPID", "hostIPC")) {
             assertThat(pod.path(hostField).asBoolean(false)).as(hostField).isFalse();
         }
-        Set<String> allowedVolumes = Set.of("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
-                "persistentVolumeClaim", "projected", "secret");
+        Set<String> allowedVolumes = Set.of(
+                "configMap",
+                "csi",
+                "downwardAPI",
+                "emptyDir",
+                "ephemeral",
+                "persistentVolumeClaim",
+                "projected",
+                "secret");
         for (JsonNode volume : pod.path("volumes")) {
             volume.fieldNames().forEachRemaining(f -> {
                 if (!"name".equals(f)) {
@@ -416,14 +485,22 @@ class HelmChartTest {
         for (JsonNode c : containers) {
             JsonNode sc = c.path("securityContext");
             String name = c.path("name").asText();
-            assertThat(sc.path("allowPrivilegeEscalation").asBoolean(true)).as(name).isFalse();
+            assertThat(sc.path("allowPrivilegeEscalation").asBoolean(true))
+                    .as(name)
+                    .isFalse();
             assertThat(sc.path("privileged").asBoolean(false)).as(name).isFalse();
-            assertThat(sc.path("readOnlyRootFilesystem").asBoolean(false)).as(name).isTrue();
-            assertThat(sc.path("runAsNonRoot").asBoolean(podSc.path("runAsNonRoot").asBoolean())).as(name).isTrue();
+            assertThat(sc.path("readOnlyRootFilesystem").asBoolean(false))
+                    .as(name)
+                    .isTrue();
+            assertThat(sc.path("runAsNonRoot")
+                            .asBoolean(podSc.path("runAsNonRoot").asBoolean()))
+                    .as(name)
+                    .isTrue();
             assertThat(sc.path("runAsUser").asInt(9999)).as(name).isNotZero();
             assertThat(args(sc.at("/capabilities/drop"))).as(name).contains("ALL");
             assertThat(args(sc.at("/capabilities/add"))).as(name).isSubsetOf("NET_BIND_SERVICE");
-            String seccomp = sc.at("/seccompProfile/type").asText(podSc.at("/seccompProfile/type").asText());
+            String seccomp = sc.at("/seccompProfile/type")
+                    .asText(podSc.at("/seccompProfile/type").asText());
             assertThat(seccomp).as(name).isIn("RuntimeDefault", "Localhost");
             for (JsonNode port : c.path("ports")) {
                 assertThat(port.has("hostPort")).as(name).isFalse();
@@ -449,8 +526,10 @@ class HelmChartTest {
 
     private static List<JsonNode> allContainers(RenderedChart chart) {
         List<JsonNode> containers = new ArrayList<>();
-        chart.ofKind("FlinkDeployment").forEach(fd -> fd.at("/spec/podTemplate/spec/containers").forEach(containers::add));
-        chart.ofKind("Job").forEach(job -> job.at("/spec/template/spec/containers").forEach(containers::add));
+        chart.ofKind("FlinkDeployment")
+                .forEach(fd -> fd.at("/spec/podTemplate/spec/containers").forEach(containers::add));
+        chart.ofKind("Job")
+                .forEach(job -> job.at("/spec/template/spec/containers").forEach(containers::add));
         return containers;
     }
 
@@ -495,7 +574,8 @@ class HelmChartTest {
     }
 
     private static int hookWeight(JsonNode object) {
-        return Integer.parseInt(object.at("/metadata/annotations").path("helm.sh/hook-weight").asText("0"));
+        return Integer.parseInt(
+                object.at("/metadata/annotations").path("helm.sh/hook-weight").asText("0"));
     }
 
     private static List<String> args(JsonNode array) {

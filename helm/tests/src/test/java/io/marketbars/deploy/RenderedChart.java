@@ -34,6 +34,7 @@ final class RenderedChart {
     static final String NAMESPACE = "markets";
     /** A current Kubernetes; Helm's own default (1.20) is older than the chart's kubeVersion. */
     static final String KUBE_VERSION = "1.31.0";
+
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     static final String HOOK_ANNOTATION = "helm.sh/hook";
     static final String HOOK_ALIAS = "market-bars.test/helm-hook";
@@ -57,8 +58,10 @@ final class RenderedChart {
                 String withHooks = template(CHART_WITH_VISIBLE_HOOKS, values);
                 List<ObjectNode> objects = parse(withHooks);
                 objects.forEach(RenderedChart::restoreHookAnnotations);
-                List<ObjectNode> hooks = objects.stream().filter(RenderedChart::isHook).collect(Collectors.toList());
-                List<ObjectNode> others = objects.stream().filter(o -> !isHook(o)).collect(Collectors.toList());
+                List<ObjectNode> hooks =
+                        objects.stream().filter(RenderedChart::isHook).collect(Collectors.toList());
+                List<ObjectNode> others =
+                        objects.stream().filter(o -> !isHook(o)).collect(Collectors.toList());
                 if (!others.equals(parse(manifest))) {
                     throw new AssertionError("renaming the hook annotations changed the rendered manifest");
                 }
@@ -74,7 +77,8 @@ final class RenderedChart {
     }
 
     private static String template(Path chart, Path values) {
-        TemplateCommand template = new Helm(chart).template()
+        TemplateCommand template = new Helm(chart)
+                .template()
                 .withName(RELEASE)
                 .withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION)
@@ -140,7 +144,9 @@ final class RenderedChart {
     }
 
     List<ObjectNode> ofKind(String kind) {
-        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).collect(Collectors.toList());
+        return objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText()))
+                .collect(Collectors.toList());
     }
 
     Optional<ObjectNode> find(String kind) {

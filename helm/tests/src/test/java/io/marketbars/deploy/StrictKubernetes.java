@@ -43,7 +43,8 @@ final class StrictKubernetes {
 
     /** The model class for the object's apiVersion and kind; fails for kinds the chart should not render. */
     static Class<? extends KubernetesResource> modelOf(JsonNode object) {
-        String key = object.path("apiVersion").asText() + "/" + object.path("kind").asText();
+        String key =
+                object.path("apiVersion").asText() + "/" + object.path("kind").asText();
         Class<? extends KubernetesResource> type = KINDS.get(key);
         if (type == null) {
             throw new AssertionError("unexpected object " + key);
@@ -95,8 +96,10 @@ final class StrictKubernetes {
             return;
         }
         for (Method getter : value.getClass().getMethods()) {
-            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
-                    || !getter.getName().startsWith("get") || getter.getDeclaringClass() == Object.class) {
+            if (getter.getParameterCount() != 0
+                    || Modifier.isStatic(getter.getModifiers())
+                    || !getter.getName().startsWith("get")
+                    || getter.getDeclaringClass() == Object.class) {
                 continue;
             }
             Object child;
