@@ -151,3 +151,18 @@ seccompProfile:
 - {{ . | toString | quote }}
 {{- end }}
 {{- end }}
+
+{{/*
+Labels Flink's native Kubernetes mode puts on the JobManager and TaskManager pods it creates
+(app=<kubernetes.cluster-id>, which the operator sets to the FlinkDeployment's name;
+component=jobmanager|taskmanager on top). They select this cluster's pods only.
+*/}}
+{{- define "market-bars.flinkPodLabels" -}}
+app: {{ include "market-bars.fullname" . }}
+type: flink-native-kubernetes
+{{- end }}
+
+{{/* The JobManager's REST port: rest.port from flink.configuration, else Flink's default 8081. */}}
+{{- define "market-bars.restPort" -}}
+{{- index .Values.flink.configuration "rest.port" | default 8081 | int }}
+{{- end }}

@@ -90,12 +90,44 @@ class HelmChartTest {
                   release: kube-prometheus-stack
             """;
 
+    static final String EGRESS = """
+            networkPolicy:
+              operatorNamespace: flink-system
+              monitoringNamespace: observability
+              extraIngress:
+                - from:
+                    - namespaceSelector:
+                        matchLabels:
+                          kubernetes.io/metadata.name: ingress-nginx
+                  ports:
+                    - port: 8081
+              egress:
+                enabled: true
+                kubernetesApi:
+                  cidrs: ["10.0.0.10/32"]
+                kafka:
+                  cidrs: ["10.20.0.0/16"]
+                  ports: [9093]
+                database:
+                  namespaces: [databases]
+                objectStore:
+                  cidrs: ["0.0.0.0/0"]
+                extra:
+                  - to:
+                      - ipBlock:
+                          cidr: 169.254.20.10/32
+                    ports:
+                      - protocol: UDP
+                        port: 53
+            """;
+
     static final List<String> VARIANTS = List.of(
             "",
             CREATED_SECRET_WITH_SASL,
             EXISTING_SECRET_WITH_SASL,
             CUSTOM,
-            "metrics: {prometheus: false}\nmigration: {enabled: false}\n");
+            EGRESS,
+            "metrics: {prometheus: false}\nmigration: {enabled: false}\nnetworkPolicy: {enabled: false}\n");
 
     static FlinkDeploymentSchema crd;
 
@@ -443,6 +475,124 @@ class HelmChartTest {
     }
 
     @Test
+    void defaultsCloseTheRestApiAndTheNetwork() {
+        RenderedChart chart = RenderedChart.render("");
+        ObjectNode fd = chart.one("FlinkDeployment");
+        JsonNode conf = fd.at("/spec/flinkConfiguration");
+        // No JAR upload/run through REST; the operator never uses it for an application cluster.
+        assertThat(conf.path("web.submit.enable").asText()).isEqualTo("false");
+        assertThat(conf.path("rest.profiling.enabled").asText()).isEqualTo("false");
+        assertThat(conf.path("rest.flamegraph.enabled").asText()).isEqualTo("false");
+        // Cancel stays: the operator cancels through REST, and the flag only hides the UI button.
+        assertThat(conf.has("web.cancel.enable")).isFalse();
+
+        ObjectNode policy = chart.one("NetworkPolicy");
+        assertThat(policy.at("/metadata/name").asText()).isEqualTo("bars-market-bars");
+        JsonNode flinkPods = policy.at("/spec/podSelector/matchLabels");
+        // The labels Flink's native Kubernetes mode puts on JobManager and TaskManager pods;
+        // app is kubernetes.cluster-id, which the operator sets to the FlinkDeployment's name.
+        assertThat(flinkPods.path("app").asText())
+                .isEqualTo(fd.at("/metadata/name").asText());
+        assertThat(flinkPods.path("type").asText()).isEqualTo("flink-native-kubernetes");
+        assertThat(flinkPods.size()).isEqualTo(2);
+        assertThat(matches(flinkPods, chart.one("Job").at("/spec/template/metadata/labels")))
+                .isFalse();
+        assertThat(args(policy.at("/spec/policyTypes"))).containsExactly("Ingress");
+        assertThat(policy.at("/spec").has("egress")).isFalse();
+
+        JsonNode ingress = policy.at("/spec/ingress");
+        assertThat(ingress.size()).isEqualTo(3);
+        // The cluster's own pods on every port: RPC 6123/6122, blob 6124, shuffle ports.
+        assertThat(ingress.get(0).path("from")).hasSize(1);
+        assertThat(ingress.get(0).at("/from/0/podSelector/matchLabels")).isEqualTo(flinkPods);
+        assertThat(ingress.get(0).has("ports")).isFalse();
+        assertThat(fromNamespaces(ingress.get(1))).containsExactly("flink-operator");
+        assertThat(tcpPorts(ingress.get(1))).containsExactly(8081);
+        assertThat(fromNamespaces(ingress.get(2))).containsExactly("monitoring");
+        assertThat(tcpPorts(ingress.get(2))).containsExactly(9249);
+    }
+
+    @Test
+    void theNetworkPolicyFollowsTheValues() {
+        // Namespaces, the metrics port and the REST port come from the values.
+        RenderedChart custom = RenderedChart.render(
+                CUSTOM + "networkPolicy: {operatorNamespace: flink-system, monitoringNamespace: observability}\n");
+        JsonNode ingress = custom.one("NetworkPolicy").at("/spec/ingress");
+        assertThat(fromNamespaces(ingress.get(1))).containsExactly("flink-system");
+        assertThat(fromNamespaces(ingress.get(2))).containsExactly("observability");
+        assertThat(tcpPorts(ingress.get(2))).containsExactly(9555);
+        JsonNode restPort = RenderedChart.render("flink: {configuration: {rest.port: 8090}}\n")
+                .one("NetworkPolicy")
+                .at("/spec/ingress/1");
+        assertThat(tcpPorts(restPort)).containsExactly(8090);
+
+        // Without the reporter there is no metrics port to open.
+        JsonNode noMetrics = RenderedChart.render("metrics: {prometheus: false}\n")
+                .one("NetworkPolicy")
+                .at("/spec/ingress");
+        assertThat(noMetrics.size()).isEqualTo(2);
+
+        // Turned off: no policy; the REST settings can be given back through flink.configuration.
+        RenderedChart off = RenderedChart.render(
+                "networkPolicy: {enabled: false}\nflink: {configuration: {web.submit.enable: true}}\n");
+        assertThat(off.find("NetworkPolicy")).isEmpty();
+        assertThat(off.one("FlinkDeployment")
+                        .at("/spec/flinkConfiguration/web.submit.enable")
+                        .asText())
+                .isEqualTo("true");
+
+        // Extra ingress rules are appended as given.
+        JsonNode extra = RenderedChart.render(EGRESS).one("NetworkPolicy").at("/spec/ingress");
+        assertThat(extra.size()).isEqualTo(4);
+        assertThat(fromNamespaces(extra.get(3))).containsExactly("ingress-nginx");
+    }
+
+    @Test
+    void egressIsRestrictedOnlyWhenConfigured() {
+        ObjectNode policy = RenderedChart.render(EGRESS).one("NetworkPolicy");
+        assertThat(args(policy.at("/spec/policyTypes"))).containsExactly("Ingress", "Egress");
+        JsonNode egress = policy.at("/spec/egress");
+        JsonNode flinkPods = policy.at("/spec/podSelector/matchLabels");
+        assertThat(egress.get(0).at("/to/0/podSelector/matchLabels")).isEqualTo(flinkPods);
+        assertThat(egress.get(0).has("ports")).isFalse();
+        // DNS over UDP and TCP to the cluster DNS pods.
+        JsonNode dns = egress.get(1);
+        assertThat(fromNamespaces(dns, "to")).containsExactly("kube-system");
+        assertThat(dns.at("/to/0/podSelector/matchLabels/k8s-app").asText()).isEqualTo("kube-dns");
+        assertThat(dns.path("ports").findValuesAsText("protocol")).containsExactly("UDP", "TCP");
+        assertThat(dns.path("ports").findValues("port")).allMatch(p -> p.asInt() == 53);
+        // Kubernetes API, Kafka, database, object store, in that order, then the extra rule.
+        assertThat(egress.size()).isEqualTo(7);
+        assertThat(egress.get(2).at("/to/0/ipBlock/cidr").asText()).isEqualTo("10.0.0.10/32");
+        assertThat(tcpPorts(egress.get(2))).containsExactly(443, 6443);
+        assertThat(egress.get(3).at("/to/0/ipBlock/cidr").asText()).isEqualTo("10.20.0.0/16");
+        assertThat(tcpPorts(egress.get(3))).containsExactly(9093);
+        assertThat(fromNamespaces(egress.get(4), "to")).containsExactly("databases");
+        assertThat(tcpPorts(egress.get(4))).containsExactly(5432);
+        assertThat(egress.get(5).at("/to/0/ipBlock/cidr").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(tcpPorts(egress.get(5))).containsExactly(443);
+        assertThat(egress.get(6).at("/to/0/ipBlock/cidr").asText()).isEqualTo("169.254.20.10/32");
+
+        // A target without addresses allows nothing rather than everything.
+        JsonNode bare = RenderedChart.render("networkPolicy: {egress: {enabled: true}}\n")
+                .one("NetworkPolicy")
+                .at("/spec/egress");
+        assertThat(bare.size()).isEqualTo(2);
+    }
+
+    @Test
+    void valuesSchemaRefusesMalformedNetworkPolicyValues() {
+        assertThatThrownBy(() -> RenderedChart.render("networkPolicy: {operatorNamespace: Flink_Operator}\n"))
+                .hasMessageContaining("operatorNamespace");
+        assertThatThrownBy(() -> RenderedChart.render("networkPolicy: {egress: {kafka: {cidrs: [kafka:9092]}}}\n"))
+                .hasMessageContaining("cidrs");
+        assertThatThrownBy(() -> RenderedChart.render("networkPolicy: {egress: {kafka: {port: 9092}}}\n"))
+                .hasMessageContaining("port");
+        assertThatThrownBy(() -> RenderedChart.render("networkPolicy: {ingress: []}\n"))
+                .hasMessageContaining("ingress");
+    }
+
+    @Test
     void dockerfileBuildsFromTheFlinkVersionOfTheBuildAndPutsTheJarWhereTheChartLooks() throws Exception {
         Path dockerfile = RenderedChart.CHART.getParent().getParent().resolve("Dockerfile");
         String text = Files.readString(dockerfile);
@@ -571,6 +721,33 @@ class HelmChartTest {
             }
         }
         return true;
+    }
+
+    private static List<String> fromNamespaces(JsonNode rule) {
+        return fromNamespaces(rule, "from");
+    }
+
+    /** The namespaces a rule's peers select by kubernetes.io/metadata.name. */
+    private static List<String> fromNamespaces(JsonNode rule, String peers) {
+        List<String> names = new ArrayList<>();
+        rule.path(peers).forEach(peer -> {
+            JsonNode selector = peer.path("namespaceSelector");
+            if (!selector.isMissingNode()) {
+                assertThat(selector.path("matchLabels").size()).isEqualTo(1);
+                names.add(
+                        selector.at("/matchLabels/kubernetes.io~1metadata.name").asText());
+            }
+        });
+        return names;
+    }
+
+    private static List<Integer> tcpPorts(JsonNode rule) {
+        List<Integer> ports = new ArrayList<>();
+        rule.path("ports").forEach(p -> {
+            assertThat(p.path("protocol").asText()).isEqualTo("TCP");
+            ports.add(p.path("port").asInt());
+        });
+        return ports;
     }
 
     private static int hookWeight(JsonNode object) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
@@ -37,7 +38,8 @@ final class StrictKubernetes {
             "batch/v1/Job", Job.class,
             "rbac.authorization.k8s.io/v1/Role", Role.class,
             "rbac.authorization.k8s.io/v1/RoleBinding", RoleBinding.class,
-            "monitoring.coreos.com/v1/PodMonitor", PodMonitor.class);
+            "monitoring.coreos.com/v1/PodMonitor", PodMonitor.class,
+            "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class);
 
     private StrictKubernetes() {}
 
