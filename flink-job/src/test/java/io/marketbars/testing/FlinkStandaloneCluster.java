@@ -97,9 +97,19 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      * runs the job's {@code main} there, so that is where secrets such as the database password go.
      */
     public static FlinkStandaloneCluster start(Path home, int slots, Map<String, String> jobManagerEnv) {
+        return start(home, slots, jobManagerEnv, Map.of());
+    }
+
+    /**
+     * Like {@link #start(Path, int, Map)}, with {@code configuration} added to the written
+     * {@code config.yaml} (keys the cluster does not set itself, e.g. {@code web.submit.enable}).
+     */
+    public static FlinkStandaloneCluster start(
+            Path home, int slots, Map<String, String> jobManagerEnv, Map<String, Object> configuration) {
         FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv);
         try {
             cluster.writeConfiguration();
+            cluster.appendConfiguration(configuration);
             cluster.startJobManager();
             cluster.startTaskManager();
             cluster.rest.awaitSlots(slots, Duration.ofSeconds(90));
