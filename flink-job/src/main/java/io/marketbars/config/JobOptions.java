@@ -11,15 +11,18 @@ import org.apache.flink.util.TimeUtils;
 
 /**
  * Every option of the job, parsed and validated once. Secrets never come from here: the database
- * password and Kafka credentials are read from the environment (see {@link #dbPassword} and
+ * password and Kafka credentials are read from the environment or a file (see {@link DbPassword} and
  * {@link #kafkaClientProperties}), so they never appear on a command line, in the Web UI's job
- * configuration, or in {@link #toString()}.
+ * configuration, or in {@link #toString()}. The database password is not in the job graph either:
+ * the sinks resolve it on the TaskManager when they connect.
  */
 public final class JobOptions implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Environment variable holding the database password. */
-    public static final String DB_PASSWORD_ENV = "BARS_DB_PASSWORD";
+    public static final String DB_PASSWORD_ENV = DbPassword.ENV;
+    /** Environment variable naming a file that holds the database password (a mounted Secret). */
+    public static final String DB_PASSWORD_FILE_ENV = DbPassword.FILE_ENV;
     /** Environment variables with this prefix become Kafka client properties (KAFKA_SASL_JAAS_CONFIG). */
     public static final String KAFKA_ENV_PREFIX = "KAFKA_";
 
@@ -174,7 +177,14 @@ public final class JobOptions implements Serializable {
         if (p.has("db-password")) {
             throw new IllegalArgumentException(
                     "--db-password is not accepted: command lines are visible to every user of the host. "
-                            + "Set the environment variable " + DB_PASSWORD_ENV + " instead.");
+                            + "Set the environment variable " + DB_PASSWORD_ENV + " or " + DB_PASSWORD_FILE_ENV
+                            + " instead.");
+        }
+        if (dbUrl.toLowerCase(java.util.Locale.ROOT).matches(".*[?&;]password=.*")) {
+            throw new IllegalArgumentException(
+                    "--db-url must not carry password=: the URL is visible on the command line and is stored in "
+                            + "the job graph. Set the environment variable " + DB_PASSWORD_ENV + " or "
+                            + DB_PASSWORD_FILE_ENV + " instead.");
         }
         validate();
     }
@@ -255,10 +265,19 @@ public final class JobOptions implements Serializable {
         }
     }
 
-    /** The database password from {@value #DB_PASSWORD_ENV}; empty when unset (trust/peer auth). */
+    /**
+     * The database password now, from the file named by {@value #DB_PASSWORD_FILE_ENV} or from
+     * {@value #DB_PASSWORD_ENV}; empty when neither is set (trust/peer auth). Only for what runs
+     * where the options were read ({@code migrate}, the start-up checks): the job's sinks get
+     * {@link #dbPasswordLocation()} instead.
+     */
     public String dbPassword() {
-        String v = env == null ? System.getenv(DB_PASSWORD_ENV) : env.get(DB_PASSWORD_ENV);
-        return v == null ? "" : v;
+        return DbPassword.resolve(env == null ? System.getenv() : env);
+    }
+
+    /** Where the TaskManager finds the password: no secret, safe in the job graph. */
+    public DbPassword dbPasswordLocation() {
+        return DbPassword.locatedBy(env == null ? System.getenv() : env);
     }
 
     /**

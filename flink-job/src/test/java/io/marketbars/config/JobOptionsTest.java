@@ -3,27 +3,57 @@ package io.marketbars.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JobOptionsTest {
     @Test
     void passwordComesFromTheEnvironmentAndNeverShowsInToString() {
         JobOptions o = JobOptions.fromArgs(
-                new String[] {"--db-url", "jdbc:postgresql://db/bars?password=leaked"},
+                new String[] {"--db-url", "jdbc:postgresql://db/bars?ssl=true"},
                 Map.of(JobOptions.DB_PASSWORD_ENV, "s3cret", "KAFKA_SASL_JAAS_CONFIG", "secret-jaas"));
         assertThat(o.dbPassword()).isEqualTo("s3cret");
-        assertThat(o.toString())
-                .doesNotContain("s3cret")
-                .doesNotContain("leaked")
-                .doesNotContain("secret-jaas");
+        assertThat(o.toString()).doesNotContain("s3cret").doesNotContain("secret-jaas");
+    }
+
+    @Test
+    void aPasswordFileWinsOverTheVariableAndIsReadAgainEachTime(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("password");
+        Files.writeString(file, "from-file\n");
+        Map<String, String> env =
+                Map.of(JobOptions.DB_PASSWORD_ENV, "from-env", JobOptions.DB_PASSWORD_FILE_ENV, file.toString());
+        JobOptions o = JobOptions.fromArgs(new String[0], env);
+        assertThat(o.dbPassword()).as("one trailing line break dropped").isEqualTo("from-file");
+        DbPassword location = o.dbPasswordLocation();
+        assertThat(location.toString()).contains(file.toString()).doesNotContain("from-file");
+        Files.writeString(file, "rotated");
+        assertThat(location.resolve()).isEqualTo("rotated");
+        assertThat(JobOptions.fromArgs(new String[0], Map.of(JobOptions.DB_PASSWORD_ENV, "from-env"))
+                        .dbPassword())
+                .isEqualTo("from-env");
+        assertThat(JobOptions.fromArgs(new String[0], Map.of()).dbPassword()).isEmpty();
     }
 
     @Test
     void aPasswordOnTheCommandLineIsRefused() {
         assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--db-password", "x"}, Map.of()))
                 .hasMessageContaining(JobOptions.DB_PASSWORD_ENV);
+    }
+
+    @Test
+    void aPasswordInTheDatabaseUrlIsRefused() {
+        for (String url : new String[] {
+            "jdbc:postgresql://db/bars?password=leaked", "jdbc:postgresql://db/bars?user=u&PASSWORD=leaked"
+        }) {
+            assertThatThrownBy(() -> JobOptions.fromArgs(new String[] {"--db-url", url}, Map.of()))
+                    .hasMessageContaining("--db-url must not carry password=")
+                    .hasMessageContaining(JobOptions.DB_PASSWORD_FILE_ENV)
+                    .hasMessageNotContaining("leaked");
+        }
     }
 
     @Test
