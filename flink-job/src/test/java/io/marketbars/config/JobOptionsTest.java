@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,7 +68,37 @@ class JobOptionsTest {
                         "KAFKA_HEAP_OPTS", "-Xmx1g",
                         "KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092",
                         "KAFKA_GROUP_ID", "other"));
-        assertThat(o.kafkaClientProperties()).containsOnlyKeys("security.protocol", "sasl.jaas.config");
+        assertThat(o.kafkaClientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.jaas.config", "${env:KAFKA_SASL_JAAS_CONFIG}")
+                .containsEntry("config.providers", "env,file")
+                .doesNotContainKeys("heap.opts", "bootstrap.servers", "group.id");
+    }
+
+    @Test
+    void kafkaSecretsAreReferencesThatTheClientResolves(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("kafka.properties");
+        Files.writeString(file, "jaas=the-jaas-secret\n");
+        JobOptions o = JobOptions.fromArgs(
+                new String[0],
+                Map.of(
+                        "KAFKA_SASL_JAAS_CONFIG", "${file:" + file + ":jaas}",
+                        "KAFKA_SSL_TRUSTSTORE_PASSWORD", "the-store-secret",
+                        "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/kafka/truststore.p12"));
+        Properties props = o.kafkaClientProperties();
+        assertThat(props)
+                .containsEntry("ssl.truststore.password", "${env:KAFKA_SSL_TRUSTSTORE_PASSWORD}")
+                .containsEntry("ssl.truststore.location", "/etc/kafka/truststore.p12");
+        assertThat(props.toString()).doesNotContain("the-store-secret").doesNotContain("the-jaas-secret");
+        assertThat(JobOptions.KAFKA_SECRETS)
+                .contains("sasl.jaas.config", "ssl.key.password", "ssl.keystore.password", "ssl.truststore.password");
+        // The client itself resolves the reference with the providers the properties name.
+        props.setProperty("bootstrap.servers", "localhost:9092");
+        props.setProperty("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        props.setProperty(
+                "value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        ProducerConfig config = new ProducerConfig(props);
+        assertThat(config.getPassword("sasl.jaas.config").value()).isEqualTo("the-jaas-secret");
     }
 
     @Test
