@@ -38,7 +38,8 @@ public final class JobUpserts {
         return url.replaceAll("(?i)([?&])password=[^&]*&?", "$1").replaceAll("[?&]$", "");
     }
 
-    private static void write(JobOptions options, List<Bar> bars) throws Exception {
+    /** The production JDBC sink on a local Flink with the caller's options. */
+    static void write(JobOptions options, List<Bar> bars) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         env.fromData(bars, TypeInformation.of(Bar.class))
                 .name("Bars")
