@@ -8,18 +8,24 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.provider.EnvVarConfigProvider;
+import org.apache.kafka.common.config.provider.FileConfigProvider;
 
 /**
  * Every option of the job, parsed and validated once. Secrets never come from here: the database
- * password and Kafka credentials are read from the environment (see {@link #dbPassword} and
+ * password and Kafka credentials are read from the environment or a file (see {@link DbPassword} and
  * {@link #kafkaClientProperties}), so they never appear on a command line, in the Web UI's job
- * configuration, or in {@link #toString()}.
+ * configuration, or in {@link #toString()}. Nor are they in the job graph: the sinks and the Kafka
+ * clients resolve them on the TaskManager when they connect.
  */
 public final class JobOptions implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Environment variable holding the database password. */
-    public static final String DB_PASSWORD_ENV = "BARS_DB_PASSWORD";
+    public static final String DB_PASSWORD_ENV = DbPassword.ENV;
+    /** Environment variable naming a file that holds the database password (a mounted Secret). */
+    public static final String DB_PASSWORD_FILE_ENV = DbPassword.FILE_ENV;
     /** Environment variables with this prefix become Kafka client properties (KAFKA_SASL_JAAS_CONFIG). */
     public static final String KAFKA_ENV_PREFIX = "KAFKA_";
 
@@ -174,7 +180,14 @@ public final class JobOptions implements Serializable {
         if (p.has("db-password")) {
             throw new IllegalArgumentException(
                     "--db-password is not accepted: command lines are visible to every user of the host. "
-                            + "Set the environment variable " + DB_PASSWORD_ENV + " instead.");
+                            + "Set the environment variable " + DB_PASSWORD_ENV + " or " + DB_PASSWORD_FILE_ENV
+                            + " instead.");
+        }
+        if (dbUrl.toLowerCase(java.util.Locale.ROOT).matches(".*[?&;]password=.*")) {
+            throw new IllegalArgumentException(
+                    "--db-url must not carry password=: the URL is visible on the command line and is stored in "
+                            + "the job graph. Set the environment variable " + DB_PASSWORD_ENV + " or "
+                            + DB_PASSWORD_FILE_ENV + " instead.");
         }
         validate();
     }
@@ -255,16 +268,32 @@ public final class JobOptions implements Serializable {
         }
     }
 
-    /** The database password from {@value #DB_PASSWORD_ENV}; empty when unset (trust/peer auth). */
+    /**
+     * The database password now, from the file named by {@value #DB_PASSWORD_FILE_ENV} or from
+     * {@value #DB_PASSWORD_ENV}; empty when neither is set (trust/peer auth). Only for what runs
+     * where the options were read ({@code migrate}, the start-up checks): the job's sinks get
+     * {@link #dbPasswordLocation()} instead.
+     */
     public String dbPassword() {
-        String v = env == null ? System.getenv(DB_PASSWORD_ENV) : env.get(DB_PASSWORD_ENV);
-        return v == null ? "" : v;
+        return DbPassword.resolve(env == null ? System.getenv() : env);
+    }
+
+    /** Where the TaskManager finds the password: no secret, safe in the job graph. */
+    public DbPassword dbPasswordLocation() {
+        return DbPassword.locatedBy(env == null ? System.getenv() : env);
     }
 
     /**
      * Kafka client properties from KAFKA_* environment variables, e.g. KAFKA_SECURITY_PROTOCOL.
      * Only real client settings pass (not KAFKA_HEAP_OPTS and the like), and never the ones the
      * options own: bootstrap servers, group id and (de)serializers.
+     *
+     * <p>A setting Kafka types as a password ({@code sasl.jaas.config}, {@code ssl.*.password}, ...)
+     * becomes a reference, {@code ${env:KAFKA_SASL_JAAS_CONFIG}}, that the Kafka client resolves
+     * with its {@link EnvVarConfigProvider} wherever it is created (on the TaskManager for the
+     * sources and the sink): these properties go into the job graph, the secret does not. A value
+     * that is itself a reference ({@code ${file:/path:key}}) passes as it is; the {@code file}
+     * provider ({@link FileConfigProvider}) resolves it.
      */
     public Properties kafkaClientProperties() {
         Properties props = new Properties();
@@ -274,10 +303,18 @@ public final class JobOptions implements Serializable {
                 String name =
                         k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.');
                 if (KAFKA_CLIENT_SETTINGS.contains(name) && !KAFKA_OWNED_BY_OPTIONS.contains(name)) {
-                    props.setProperty(name, v);
+                    boolean reference = v.startsWith("${") && v.endsWith("}");
+                    props.setProperty(name, KAFKA_SECRETS.contains(name) && !reference ? "${env:" + k + "}" : v);
                 }
             }
         });
+        if (!props.isEmpty()) {
+            props.setProperty("config.providers", "env,file");
+            props.setProperty("config.providers.env.class", EnvVarConfigProvider.class.getName());
+            // The env provider reads only the variables the job maps, not the whole environment.
+            props.setProperty("config.providers.env.param.allowlist.pattern", KAFKA_ENV_PREFIX + ".*");
+            props.setProperty("config.providers.file.class", FileConfigProvider.class.getName());
+        }
         return props;
     }
 
@@ -286,6 +323,21 @@ public final class JobOptions implements Serializable {
     static {
         KAFKA_CLIENT_SETTINGS.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
         KAFKA_CLIENT_SETTINGS.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+    }
+
+    /** The client settings Kafka itself types as passwords: passed by reference only. */
+    static final java.util.Set<String> KAFKA_SECRETS = new java.util.TreeSet<>();
+
+    static {
+        for (ConfigDef def : java.util.List.of(
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
+                org.apache.kafka.clients.producer.ProducerConfig.configDef())) {
+            def.configKeys().forEach((name, key) -> {
+                if (key.type == ConfigDef.Type.PASSWORD) {
+                    KAFKA_SECRETS.add(name);
+                }
+            });
+        }
     }
 
     private static final java.util.Set<String> KAFKA_OWNED_BY_OPTIONS = java.util.Set.of(

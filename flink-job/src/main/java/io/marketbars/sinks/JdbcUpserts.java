@@ -10,13 +10,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
  * The one way every bar table is written: the Flink JDBC connector's sink ({@link MeteredJdbcSink},
  * with batch metrics), at-least-once, with idempotent upserts, batches flushed by size, by time and before every checkpoint barrier, and
- * versions of one row within a batch collapsed (see {@link CollapsingConnectionProvider}).
+ * versions of one row within a batch collapsed (see {@link CollapsingConnectionProvider}). The password is
+ * not in the sink: {@link ResolvingPasswordProvider} reads it on the TaskManager when it connects.
  */
 public final class JdbcUpserts {
     private JdbcUpserts() {}
@@ -29,7 +29,6 @@ public final class JdbcUpserts {
                 .withUrl(options.sinkJdbcUrl())
                 .withDriverName("org.postgresql.Driver")
                 .withUsername(options.dbUser)
-                .withPassword(options.dbPassword())
                 .build();
         JdbcExecutionOptions execution = JdbcExecutionOptions.builder()
                 .withBatchSize(options.sinkBatchSize)
@@ -38,7 +37,9 @@ public final class JdbcUpserts {
                 .build();
         return new MeteredJdbcSink<>(
                 new CollapsingConnectionProvider(
-                        new SimpleJdbcConnectionProvider(connection), statement.query(), keyParameters),
+                        new ResolvingPasswordProvider(connection, options.dbPasswordLocation()),
+                        statement.query(),
+                        keyParameters),
                 execution,
                 statement);
     }

@@ -2,6 +2,8 @@ package io.marketbars.sinks;
 
 import io.marketbars.config.JobOptions;
 import io.marketbars.records.Bar;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -14,10 +16,30 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class JobUpserts {
     private JobUpserts() {}
 
-    /** The production JDBC sink ({@link BarUpsert#sink}) on a local Flink at parallelism 1: one connection. */
+    /**
+     * The production JDBC sink ({@link BarUpsert#sink}) on a local Flink at parallelism 1: one connection. The
+     * password goes the production way, through a file named by {@value JobOptions#DB_PASSWORD_FILE_ENV}, and out of
+     * the URL (the job refuses {@code password=} there).
+     */
     public static void throughFlinkSink(String dbUrl, String user, String password, List<Bar> bars) throws Exception {
-        JobOptions options = JobOptions.fromArgs(
-                new String[] {"--db-url", dbUrl, "--db-user", user}, Map.of(JobOptions.DB_PASSWORD_ENV, password));
+        Path passwordFile = Files.createTempFile("db-password", "");
+        try {
+            Files.writeString(passwordFile, password);
+            JobOptions options = JobOptions.fromArgs(
+                    new String[] {"--db-url", withoutPassword(dbUrl), "--db-user", user},
+                    Map.of(JobOptions.DB_PASSWORD_FILE_ENV, passwordFile.toString()));
+            write(options, bars);
+        } finally {
+            Files.deleteIfExists(passwordFile);
+        }
+    }
+
+    static String withoutPassword(String url) {
+        return url.replaceAll("(?i)([?&])password=[^&]*&?", "$1").replaceAll("[?&]$", "");
+    }
+
+    /** The production JDBC sink on a local Flink with the caller's options. */
+    static void write(JobOptions options, List<Bar> bars) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         env.fromData(bars, TypeInformation.of(Bar.class))
                 .name("Bars")

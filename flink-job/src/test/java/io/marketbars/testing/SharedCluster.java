@@ -14,8 +14,9 @@ import java.util.Map;
 public final class SharedCluster {
     /**
      * The database password, set in the JobManager's environment only: a REST submission runs the
-     * job's {@code main} there, and the sink carries it to the TaskManagers inside the job graph.
-     * (The embedded PostgreSQL trusts loopback, so the value itself is not checked.)
+     * job's {@code main} there, whose start-up checks read it. The job graph does not carry it, so
+     * the TaskManagers' sinks connect without one, which the embedded PostgreSQL accepts (it trusts
+     * loopback; {@code DbPasswordFileIT} is where a password is checked).
      */
     public static final Map<String, String> JOB_MANAGER_ENV = Map.of(JobOptions.DB_PASSWORD_ENV, "e2e-password");
 
