@@ -19,6 +19,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
@@ -194,11 +196,7 @@ class DatabaseRefusalIT {
     /** Sums a counter or long gauge over every subtask and attempt the reporter saw. */
     private static long sum(JobID id, String name) {
         long total = 0;
-        for (Map.Entry<String, Metric> m : REPORTER.findMetrics(id, name).entrySet()) {
-            if (!m.getKey().endsWith("." + name)) {
-                continue;
-            }
-            Metric metric = m.getValue();
+        for (Metric metric : metrics(id, name)) {
             if (metric instanceof Counter c) {
                 total += c.getCount();
             } else if (metric instanceof Gauge<?> g && g.getValue() instanceof Number n) {
@@ -210,14 +208,31 @@ class DatabaseRefusalIT {
 
     private static long max(JobID id, String name) {
         long max = 0;
-        for (Map.Entry<String, Metric> m : REPORTER.findMetrics(id, name).entrySet()) {
-            if (m.getKey().endsWith("." + name)
-                    && m.getValue() instanceof Gauge<?> g
-                    && g.getValue() instanceof Number n) {
+        for (Metric metric : metrics(id, name)) {
+            if (metric instanceof Gauge<?> g && g.getValue() instanceof Number n) {
                 max = Math.max(max, n.longValue());
             }
         }
         return max;
+    }
+
+    /**
+     * The job's metrics of that name, one per metric group: a restarted task registers the same
+     * identifier again while the reporter retains the failed attempt's, so they are told apart by
+     * group, not by identifier.
+     */
+    private static List<Metric> metrics(JobID id, String name) {
+        List<Metric> found = new ArrayList<>();
+        REPORTER.getMetricsByGroup().forEach((group, byName) -> {
+            if (id.toString().equals(group.getAllVariables().get("<job_id>"))) {
+                byName.forEach((key, metric) -> {
+                    if (key.equals(name) || key.endsWith("." + name)) {
+                        found.add(metric);
+                    }
+                });
+            }
+        });
+        return found;
     }
 
     private interface Condition {
