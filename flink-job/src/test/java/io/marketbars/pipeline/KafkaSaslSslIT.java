@@ -8,6 +8,7 @@ import io.marketbars.config.JobOptions;
 import io.marketbars.sinks.DeadLetterSerializer;
 import io.marketbars.testing.DeadLetterTopic;
 import io.marketbars.testing.EmbeddedKafka;
+import io.marketbars.testing.SaslSslKafka;
 import io.marketbars.testing.TestCertificates;
 import io.marketbars.testing.TestServices;
 import io.marketbars.testing.TestTicks;
@@ -18,23 +19,16 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
@@ -53,9 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  * becomes a bar, and a malformed record is written by the dead-letter sink, both through SASL_SSL.
  */
 class KafkaSaslSslIT {
-    private static final String USER = "bars-job";
-    private static final String PASSWORD = "scram-test-pw-41c7";
-
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
@@ -65,38 +56,26 @@ class KafkaSaslSslIT {
     @TempDir
     static Path dir;
 
-    private static TestCertificates ca;
+    private static SaslSslKafka broker;
     private static EmbeddedKafka kafka;
     private static Path secrets;
 
     @BeforeAll
     static void start() throws Exception {
-        ca = TestCertificates.authority(dir, "kafka-test-ca");
-        TestCertificates.Server broker = ca.server("bars-kafka", "ip:127.0.0.1", "dns:localhost");
-        kafka = EmbeddedKafka.startWithSaslSsl(broker.keyStore(), TestCertificates.STORE_PASSWORD);
-        kafka.admin()
-                .alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
-                        USER, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD)))
-                .all()
-                .get();
+        broker = SaslSslKafka.start(dir);
+        kafka = broker.kafka();
         secrets = dir.resolve("kafka-secrets.properties");
         Files.writeString(
                 secrets,
-                "sasl.jaas.config=" + jaas(PASSWORD) + "\nssl.truststore.password=" + TestCertificates.STORE_PASSWORD
-                        + "\n");
-        awaitScramLogin();
+                "sasl.jaas.config=" + SaslSslKafka.jaas(SaslSslKafka.PASSWORD) + "\nssl.truststore.password="
+                        + TestCertificates.STORE_PASSWORD + "\n");
     }
 
     @AfterAll
     static void stop() {
-        if (kafka != null) {
-            kafka.close();
+        if (broker != null) {
+            broker.close();
         }
-    }
-
-    private static String jaas(String password) {
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER + "\" password=\""
-                + password + "\";";
     }
 
     /** What the job's environment holds: no secret as a value, only references to the secrets file. */
@@ -106,45 +85,14 @@ class KafkaSaslSslIT {
         env.put("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
         env.put("KAFKA_SASL_JAAS_CONFIG", "${file:" + secrets + ":sasl.jaas.config}");
         env.put("KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12");
-        env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", ca.trustStore().toString());
+        env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", broker.ca().trustStore().toString());
         env.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", "${file:" + secrets + ":ssl.truststore.password}");
         return env;
     }
 
-    /** SCRAM credentials reach the broker's metadata asynchronously: wait until a login succeeds. */
-    private static void awaitScramLogin() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                describeClusterOverSaslSsl(PASSWORD);
-                return;
-            } catch (ExecutionException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
-    }
-
-    private static void describeClusterOverSaslSsl(String password) throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.saslSslBootstrapServers());
-        props.put("security.protocol", "SASL_SSL");
-        props.put("sasl.mechanism", "SCRAM-SHA-512");
-        props.put("sasl.jaas.config", jaas(password));
-        props.put("ssl.truststore.type", "PEM");
-        props.put("ssl.truststore.location", ca.caPem().toString());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-        try (Admin admin = Admin.create(props)) {
-            admin.describeCluster().clusterId().get();
-        }
-    }
-
     @Test
     void aWrongScramPasswordIsRefused() {
-        assertThatThrownBy(() -> describeClusterOverSaslSsl("not-the-password"))
+        assertThatThrownBy(() -> broker.describeCluster("not-the-password"))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(SaslAuthenticationException.class);
     }
@@ -175,7 +123,7 @@ class KafkaSaslSslIT {
                     "--mode",
                     "replay",
                     "--bootstrap-servers",
-                    kafka.saslSslBootstrapServers(),
+                    broker.bootstrapServers(),
                     "--trades-topic",
                     trades,
                     "--index-topic",
