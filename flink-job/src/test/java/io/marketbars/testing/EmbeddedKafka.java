@@ -47,17 +47,25 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private KafkaRaftServer server;
     private final String bootstrapServers;
+    /** The SASL_SSL listener's address, or null when the broker has none. */
+    private final String saslSslBootstrapServers;
+
     private final Admin admin;
     private final Thread shutdownHook;
     private boolean closed;
     private boolean stopped;
 
     private EmbeddedKafka(
-            Path logDir, Map<String, Object> brokerProperties, KafkaRaftServer server, String bootstrapServers) {
+            Path logDir,
+            Map<String, Object> brokerProperties,
+            KafkaRaftServer server,
+            String bootstrapServers,
+            String saslSslBootstrapServers) {
         this.logDir = logDir;
         this.brokerProperties = brokerProperties;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.saslSslBootstrapServers = saslSslBootstrapServers;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
         // A Ctrl-C of the local run must not leave a broker's log dir behind.
         this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
@@ -65,6 +73,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start() {
+        return start(null);
+    }
+
+    /**
+     * A broker with a second listener, SASL_SSL with SCRAM-SHA-512, beside the PLAINTEXT one (which
+     * the test itself uses, e.g. to create topics and SCRAM credentials with {@link #admin()}). The
+     * listener's TLS key store is a PKCS12 file with the broker's key and certificate chain.
+     */
+    public static EmbeddedKafka startWithSaslSsl(Path keyStore, String keyStorePassword) {
+        return start(new SaslSslListener(keyStore, keyStorePassword));
+    }
+
+    private record SaslSslListener(Path keyStore, String password) {}
+
+    private static EmbeddedKafka start(SaslSslListener saslSsl) {
         // The free ports are picked before Kafka binds them, so another process may win the race: retry.
         for (int attempt = 1; ; attempt++) {
             Path logDir = createTempDir();
@@ -75,12 +98,17 @@ public final class EmbeddedKafka implements AutoCloseable {
                 int brokerPort = ports[0];
                 int controllerPort = ports[1];
                 Map<String, Object> properties = brokerProperties(logDir, brokerPort, controllerPort);
+                String saslSslAddress = null;
+                if (saslSsl != null) {
+                    saslSslAddress = "127.0.0.1:" + ports[2];
+                    properties = withSaslSsl(properties, saslSslAddress, saslSsl);
+                }
                 KafkaConfig config = new KafkaConfig(properties, false);
                 format(config, logDir);
                 server = new KafkaRaftServer(config, Time.SYSTEM);
                 // Kafka 4.2's startup() returns only once the broker is unfenced: topics can be created at once.
                 server.startup();
-                kafka = new EmbeddedKafka(logDir, properties, server, "127.0.0.1:" + brokerPort);
+                kafka = new EmbeddedKafka(logDir, properties, server, "127.0.0.1:" + brokerPort, saslSslAddress);
                 kafka.createOffsetsTopic();
                 return kafka;
             } catch (RuntimeException e) {
@@ -107,6 +135,19 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The SASL_SSL listener's address; only for a broker from {@link #startWithSaslSsl}. */
+    public String saslSslBootstrapServers() {
+        if (saslSslBootstrapServers == null) {
+            throw new IllegalStateException("This broker has no SASL_SSL listener");
+        }
+        return saslSslBootstrapServers;
+    }
+
+    /** The test's admin client, on the PLAINTEXT listener. */
+    public Admin admin() {
+        return admin;
     }
 
     /** Creates the topic and returns once every partition has a leader, so producers never see it missing. */
@@ -329,6 +370,25 @@ public final class EmbeddedKafka implements AutoCloseable {
                 Map.entry("server.max.startup.time.ms", String.valueOf(TIMEOUT.toMillis())));
     }
 
+    private static Map<String, Object> withSaslSsl(
+            Map<String, Object> plain, String address, SaslSslListener listener) {
+        Map<String, Object> p = new java.util.HashMap<>(plain);
+        p.put("listeners", p.get("listeners") + ",SASL_SSL://" + address);
+        p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_SSL://" + address);
+        p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_SSL:SASL_SSL");
+        p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        p.put(
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.put("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+        p.put(
+                "listener.name.sasl_ssl.ssl.keystore.location",
+                listener.keyStore().toString());
+        p.put("listener.name.sasl_ssl.ssl.keystore.password", listener.password());
+        p.put("listener.name.sasl_ssl.ssl.key.password", listener.password());
+        return Map.copyOf(p);
+    }
+
     /** What `kafka-storage.sh format` does: write meta.properties and the bootstrap metadata checkpoint. */
     private static void format(KafkaConfig config, Path logDir) {
         try {
@@ -345,12 +405,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** Both sockets are open at once, so the two ports differ. */
+    /** The sockets are open at once, so the ports differ. */
     private static int[] freePorts() {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket a = new ServerSocket(0, 0, loopback);
-                ServerSocket b = new ServerSocket(0, 0, loopback)) {
-            return new int[] {a.getLocalPort(), b.getLocalPort()};
+                ServerSocket b = new ServerSocket(0, 0, loopback);
+                ServerSocket c = new ServerSocket(0, 0, loopback)) {
+            return new int[] {a.getLocalPort(), b.getLocalPort(), c.getLocalPort()};
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,0 +1,86 @@
+package io.marketbars.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.marketbars.testing.SaslSslKafka;
+import io.marketbars.testing.TestCertificates;
+import io.marketbars.testing.TestServices;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code import-csv} over SASL_SSL with SCRAM-SHA-512, set through its {@code KAFKA_*} variables:
+ * the topic check and the producer both log in through the broker's SASL_SSL listener, trusting
+ * the CA made at test time; with a wrong password the import stops with the topic check.
+ */
+class CsvImportSaslSslIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theImportSendsThroughSaslSsl() throws Exception {
+        try (SaslSslKafka broker = SaslSslKafka.start(dir)) {
+            String topic = TestServices.unique("csv_sasl_ssl");
+            broker.kafka().createTopic(topic, 1);
+            Path file = dir.resolve("trades.csv");
+            Files.writeString(file, "ts,price,qty\n1700000000,1,1\n1700000001,2,1\n");
+
+            Result ok = run(broker, file, topic, SaslSslKafka.PASSWORD);
+            assertThat(ok.exitCode()).as(ok.err()).isEqualTo(CsvImport.EXIT_OK);
+            assertThat(ok.out()).contains("2 sent");
+            assertThat(broker.kafka().consume(topic, 2)).hasSize(2);
+
+            Result refused = run(broker, file, topic, "not-the-password");
+            assertThat(refused.exitCode()).isNotEqualTo(CsvImport.EXIT_OK);
+            assertThat(broker.kafka().consume(topic, 2)).hasSize(2);
+        }
+    }
+
+    private record Result(int exitCode, String out, String err) {}
+
+    private static Result run(SaslSslKafka broker, Path file, String topic, String password) throws Exception {
+        // The import maps KAFKA_* to producer settings as they are (no config-provider references).
+        Map<String, String> env = Map.of(
+                "KAFKA_SECURITY_PROTOCOL",
+                "SASL_SSL",
+                "KAFKA_SASL_MECHANISM",
+                "SCRAM-SHA-512",
+                "KAFKA_SASL_JAAS_CONFIG",
+                SaslSslKafka.jaas(password),
+                "KAFKA_SSL_TRUSTSTORE_TYPE",
+                "PKCS12",
+                "KAFKA_SSL_TRUSTSTORE_LOCATION",
+                broker.ca().trustStore().toString(),
+                "KAFKA_SSL_TRUSTSTORE_PASSWORD",
+                TestCertificates.STORE_PASSWORD);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = CsvImport.run(
+                    new String[] {
+                        "--file",
+                        file.toString(),
+                        "--symbol",
+                        "FPT",
+                        "--topic",
+                        topic,
+                        "--bootstrap-servers",
+                        broker.bootstrapServers()
+                    },
+                    env,
+                    new ByteArrayInputStream(new byte[0]),
+                    o,
+                    e);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
