@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
@@ -48,8 +49,16 @@ public final class LocalRun {
         int symbols = p.getInt("symbols", MarketSimulator.DEFAULT_SYMBOLS);
 
         System.out.println("Starting embedded Kafka (KRaft) and PostgreSQL ...");
-        EmbeddedKafka kafka = EmbeddedKafka.start();
-        EmbeddedPostgres postgres = EmbeddedPostgres.start();
+        // The two services start side by side: neither needs the other.
+        CompletableFuture<EmbeddedPostgres> postgresStarting = CompletableFuture.supplyAsync(EmbeddedPostgres::start);
+        EmbeddedKafka kafka;
+        try {
+            kafka = EmbeddedKafka.start();
+        } catch (RuntimeException e) {
+            postgresStarting.thenAccept(EmbeddedPostgres::close);
+            throw e;
+        }
+        EmbeddedPostgres postgres = postgresStarting.join();
         kafka.createTopic("trades", 4);
         kafka.createTopic("index-values", 1);
         kafka.createTopic("foreign-flow", 2);
