@@ -506,7 +506,7 @@ class HelmChartTest {
         assertThat(ingress.get(0).path("from")).hasSize(1);
         assertThat(ingress.get(0).at("/from/0/podSelector/matchLabels")).isEqualTo(flinkPods);
         assertThat(ingress.get(0).has("ports")).isFalse();
-        assertThat(fromNamespaces(ingress.get(1))).containsExactly("flink-operator");
+        assertThat(fromNamespaces(ingress.get(1))).containsExactly("flink");
         assertThat(tcpPorts(ingress.get(1))).containsExactly(8081);
         assertThat(fromNamespaces(ingress.get(2))).containsExactly("monitoring");
         assertThat(tcpPorts(ingress.get(2))).containsExactly(9249);
