@@ -69,89 +69,99 @@ class SecretsE2E {
                 "trust store password", TestCertificates.STORE_PASSWORD));
 
         MarketTape tape = ClusterE2E.tape(20251206L);
-        // The database is migrated while the broker starts.
+        // The database is migrated, and ZooKeeper and the cluster start, while the broker starts.
         CompletableFuture<String> migrated =
                 CompletableFuture.supplyAsync(() -> TestServices.migratedDatabase("e2e_secrets", ClusterE2E.EXCHANGE));
         Path passwordFile = Files.writeString(secretsDir.resolve("db-password"), dbPassword + "\n");
+        // Copied here once the broker's CA exists; the cluster reads it only when the job starts.
+        Path trustStore = secretsDir.resolve("kafka-truststore.p12");
+        Map<String, String> kafkaEnv = Map.of(
+                "KAFKA_SECURITY_PROTOCOL",
+                "SASL_SSL",
+                "KAFKA_SASL_MECHANISM",
+                "SCRAM-SHA-512",
+                "KAFKA_SASL_JAAS_CONFIG",
+                SaslSslKafka.jaas(SaslSslKafka.PASSWORD),
+                "KAFKA_SSL_TRUSTSTORE_TYPE",
+                "PKCS12",
+                "KAFKA_SSL_TRUSTSTORE_LOCATION",
+                trustStore.toString(),
+                "KAFKA_SSL_TRUSTSTORE_PASSWORD",
+                TestCertificates.STORE_PASSWORD);
+        // main() runs on the JobManager (start-up checks, the sources' enumerators): the password
+        // itself there; the TaskManager's sinks read it from the mounted file.
+        Map<String, String> jobManagerEnv = new HashMap<>(kafkaEnv);
+        jobManagerEnv.put(JobOptions.DB_PASSWORD_ENV, dbPassword);
+        Map<String, String> taskManagerEnv = new HashMap<>(kafkaEnv);
+        taskManagerEnv.put(JobOptions.DB_PASSWORD_FILE_ENV, passwordFile.toString());
         int runningFiles;
 
-        try (SaslSslKafka broker = SaslSslKafka.start(Files.createDirectories(secretsDir.resolve("kafka")))) {
-            String superuserDb = migrated.get(120, TimeUnit.SECONDS);
-            String loginDb = passwordLogin(superuserDb, login, dbPassword);
-            Map<String, String> kafkaEnv = Map.of(
-                    "KAFKA_SECURITY_PROTOCOL",
-                    "SASL_SSL",
-                    "KAFKA_SASL_MECHANISM",
-                    "SCRAM-SHA-512",
-                    "KAFKA_SASL_JAAS_CONFIG",
-                    SaslSslKafka.jaas(SaslSslKafka.PASSWORD),
-                    "KAFKA_SSL_TRUSTSTORE_TYPE",
-                    "PKCS12",
-                    "KAFKA_SSL_TRUSTSTORE_LOCATION",
-                    broker.ca().trustStore().toString(),
-                    "KAFKA_SSL_TRUSTSTORE_PASSWORD",
-                    TestCertificates.STORE_PASSWORD);
-            // main() runs on the JobManager (start-up checks, the sources' enumerators): the
-            // password itself there; the TaskManager's sinks read it from the mounted file.
-            Map<String, String> jobManagerEnv = new HashMap<>(kafkaEnv);
-            jobManagerEnv.put(JobOptions.DB_PASSWORD_ENV, dbPassword);
-            Map<String, String> taskManagerEnv = new HashMap<>(kafkaEnv);
-            taskManagerEnv.put(JobOptions.DB_PASSWORD_FILE_ENV, passwordFile.toString());
-
-            String topic = TestServices.unique("e2e_secrets");
-            broker.kafka().createTopic(topic, tape.partitions);
-            ClusterE2E.Setup setup = ClusterE2E.Setup.forTopic(
-                    "e2e_secrets",
-                    topic,
-                    broker.kafka(),
-                    broker.bootstrapServers(),
-                    loginDb,
-                    login,
-                    home.resolve("checkpoints"));
-            try (TapeFeed feed = new TapeFeed(topic, broker.kafka().producerProps())) {
-                feed.sendAll(tape.records);
-                feed.sendClosingTicks(tape, ClusterE2E.MINUTES, ClusterE2E.CLOSE_AFTER_MILLIS);
-            }
-
-            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(root.resolve("zookeeper"));
-                    FlinkStandaloneCluster cluster = FlinkStandaloneCluster.startHighlyAvailableWithKafkaLogs(
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(root.resolve("zookeeper"))) {
+            CompletableFuture<FlinkStandaloneCluster> starting =
+                    CompletableFuture.supplyAsync(() -> FlinkStandaloneCluster.startHighlyAvailableWithKafkaLogs(
                             home,
                             1,
                             jobManagerEnv,
                             taskManagerEnv,
                             new HighAvailability(zk.connectString(), CLUSTER_ID),
-                            1)) {
-                FlinkRest rest = cluster.rest();
-                String jobId = rest.runJar(rest.uploadJar(SharedCluster.jobJar()), setup.args(), 1, null, false);
-                JobManagerFailoverE2E.awaitAllTasksRunning(rest, jobId, Duration.ofSeconds(90));
-                ClusterE2E.awaitRows(superuserDb, BarOracle.expectedRows(tape), Duration.ofSeconds(90));
-                FlinkRest.await(
-                        () -> rest.checkpoints(jobId),
-                        c -> c.path("counts").path("completed").asInt() >= 2,
-                        Duration.ofSeconds(30),
-                        "two completed checkpoints");
+                            1));
+            try (SaslSslKafka broker = SaslSslKafka.start(Files.createDirectories(secretsDir.resolve("kafka")))) {
+                Files.copy(broker.ca().trustStore(), trustStore);
+                String superuserDb = migrated.get(120, TimeUnit.SECONDS);
+                String loginDb = passwordLogin(superuserDb, login, dbPassword);
+                String topic = TestServices.unique("e2e_secrets");
+                broker.kafka().createTopic(topic, tape.partitions);
+                ClusterE2E.Setup setup = ClusterE2E.Setup.forTopic(
+                        "e2e_secrets",
+                        topic,
+                        broker.kafka(),
+                        broker.bootstrapServers(),
+                        loginDb,
+                        login,
+                        home.resolve("checkpoints"));
+                try (TapeFeed feed = new TapeFeed(topic, broker.kafka().producerProps())) {
+                    feed.sendAll(tape.records);
+                    feed.sendClosingTicks(tape, ClusterE2E.MINUTES, ClusterE2E.CLOSE_AFTER_MILLIS);
+                }
 
-                // While the job runs: the HA storage holds its job graph, blobs and checkpoint pointers.
-                List<Path> running = SecretScan.files(root);
-                runningFiles = running.size();
-                assertThat(running)
-                        .as(
-                                "the job graph, a checkpoint pointer, a checkpoint and the blobs are among the scanned files")
-                        // Flink 2 stores the submitted job graph as an "execution plan".
-                        .anyMatch(f -> f.getFileName().toString().startsWith("submittedExecutionPlan"))
-                        .anyMatch(f -> f.getFileName().toString().startsWith("completedCheckpoint"))
-                        .anyMatch(f -> f.toString().contains("/chk-")
-                                && f.getFileName().toString().equals("_metadata"))
-                        .anyMatch(f ->
-                                f.startsWith(home.resolve("ha")) && f.toString().contains("/blob/job_"))
-                        .anyMatch(f -> f.toString().contains("/blobStorage/job_"));
-                assertThat(scan.findIn(root)).as("secrets while the job runs").isEmpty();
-                plantedSecretsAreFound(scan, home.resolve("ha"), dbPassword);
+                try (FlinkStandaloneCluster cluster = starting.get(120, TimeUnit.SECONDS)) {
+                    FlinkRest rest = cluster.rest();
+                    String jobId = rest.runJar(rest.uploadJar(SharedCluster.jobJar()), setup.args(), 1, null, false);
+                    JobManagerFailoverE2E.awaitAllTasksRunning(rest, jobId, Duration.ofSeconds(90));
+                    ClusterE2E.awaitRows(superuserDb, BarOracle.expectedRows(tape), Duration.ofSeconds(90));
+                    FlinkRest.await(
+                            () -> rest.checkpoints(jobId),
+                            c -> c.path("counts").path("completed").asInt() >= 2,
+                            Duration.ofSeconds(30),
+                            "two completed checkpoints");
 
-                String savepoint = rest.stopWithSavepoint(
-                        jobId, home.resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
-                assertThat(Path.of(java.net.URI.create(savepoint)).resolve("_metadata"))
-                        .isRegularFile();
+                    // While the job runs: the HA storage holds its job graph, blobs and checkpoint pointers.
+                    List<Path> running = SecretScan.files(root);
+                    runningFiles = running.size();
+                    assertThat(running)
+                            .as(
+                                    "the job graph, a checkpoint pointer, a checkpoint and the blobs are among the scanned files")
+                            // Flink 2 stores the submitted job graph as an "execution plan".
+                            .anyMatch(f -> f.getFileName().toString().startsWith("submittedExecutionPlan"))
+                            .anyMatch(f -> f.getFileName().toString().startsWith("completedCheckpoint"))
+                            .anyMatch(f -> f.toString().contains("/chk-")
+                                    && f.getFileName().toString().equals("_metadata"))
+                            .anyMatch(f -> f.startsWith(home.resolve("ha"))
+                                    && f.toString().contains("/blob/job_"))
+                            .anyMatch(f -> f.toString().contains("/blobStorage/job_"));
+                    assertThat(scan.findIn(root))
+                            .as("secrets while the job runs")
+                            .isEmpty();
+                    plantedSecretsAreFound(scan, home.resolve("ha"), dbPassword);
+
+                    String savepoint = rest.stopWithSavepoint(
+                            jobId, home.resolve("savepoints").toUri().toString(), Duration.ofSeconds(60));
+                    assertThat(Path.of(java.net.URI.create(savepoint)).resolve("_metadata"))
+                            .isRegularFile();
+                }
+            } finally {
+                // Whatever happened above, no cluster process outlives the test.
+                starting.thenAccept(FlinkStandaloneCluster::close);
             }
         }
 
