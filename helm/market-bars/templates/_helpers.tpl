@@ -87,13 +87,103 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "KAFKA_%s" (. | upper | replace "." "_") }}
 {{- end }}
 
-{{/* The database password, by reference to the Secret only (the job reads BARS_DB_PASSWORD). */}}
+{{/* Where the password file is mounted with credentials.dbPasswordFrom: file. */}}
+{{- define "market-bars.dbPasswordDir" -}}
+/etc/market-bars/credentials
+{{- end }}
+
+{{/*
+The database password, by reference to the Secret only: BARS_DB_PASSWORD from it, or with
+credentials.dbPasswordFrom "file" BARS_DB_PASSWORD_FILE naming the mounted key (the job reads
+the file at every connect, so a rotated Secret needs no restart).
+*/}}
 {{- define "market-bars.dbPasswordEnv" -}}
+{{- if eq .Values.credentials.dbPasswordFrom "file" }}
+- name: BARS_DB_PASSWORD_FILE
+  value: {{ printf "%s/db-password" (include "market-bars.dbPasswordDir" .) | quote }}
+{{- else }}
 - name: BARS_DB_PASSWORD
   valueFrom:
     secretKeyRef:
       name: {{ include "market-bars.secretName" . }}
       key: {{ .Values.credentials.dbPasswordKey }}
+{{- end }}
+{{- end }}
+
+{{/*
+Database volumes (Flink and migration pods): the password file (only the password's key of the
+credentials Secret) and PostgreSQL's CA certificate. Whole Secret volumes, no subPath: the kubelet
+updates their files when the Secret changes.
+*/}}
+{{- define "market-bars.dbVolumes" -}}
+{{- if eq .Values.credentials.dbPasswordFrom "file" }}
+- name: db-password
+  secret:
+    secretName: {{ include "market-bars.secretName" . }}
+    items:
+      - key: {{ .Values.credentials.dbPasswordKey }}
+        path: db-password
+    defaultMode: 288 # 0440: the owner and fsGroup (flink, 9999) only
+{{- end }}
+{{- with .Values.tls.database.caSecret }}
+- name: db-tls
+  secret:
+    secretName: {{ . }}
+    items:
+      - key: {{ $.Values.tls.database.caKey }}
+        path: {{ $.Values.tls.database.caKey }}
+{{- end }}
+{{- end }}
+
+{{- define "market-bars.dbVolumeMounts" -}}
+{{- if eq .Values.credentials.dbPasswordFrom "file" }}
+- name: db-password
+  mountPath: {{ include "market-bars.dbPasswordDir" . }}
+  readOnly: true
+{{- end }}
+{{- if .Values.tls.database.caSecret }}
+- name: db-tls
+  mountPath: /etc/market-bars/tls/database
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* The Kafka trust store (and key store) Secret, in the Flink pods. */}}
+{{- define "market-bars.kafkaVolumes" -}}
+{{- with .Values.tls.kafka.secret }}
+- name: kafka-tls
+  secret:
+    secretName: {{ . }}
+    defaultMode: 288 # 0440
+{{- end }}
+{{- end }}
+
+{{- define "market-bars.kafkaVolumeMounts" -}}
+{{- if .Values.tls.kafka.secret }}
+- name: kafka-tls
+  mountPath: /etc/market-bars/tls/kafka
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* Kafka store settings the chart derives from tls.kafka: property -> value. */}}
+{{- define "market-bars.kafkaTlsProperties" -}}
+{{- $p := dict }}
+{{- $k := .Values.tls.kafka }}
+{{- if $k.secret }}
+{{- $_ := set $p "ssl.truststore.location" (printf "/etc/market-bars/tls/kafka/%s" $k.trustStoreKey) }}
+{{- $_ := set $p "ssl.truststore.type" $k.trustStoreType }}
+{{- if $k.keyStoreKey }}
+{{- $_ := set $p "ssl.keystore.location" (printf "/etc/market-bars/tls/kafka/%s" $k.keyStoreKey) }}
+{{- $_ := set $p "ssl.keystore.type" $k.keyStoreType }}
+{{- end }}
+{{- end }}
+{{- range $property, $_ := $p }}
+{{- if hasKey $.Values.kafkaProperties $property }}
+{{- fail (printf "kafkaProperties.%s is set by tls.kafka; remove it from kafkaProperties" $property) }}
+{{- end }}
+{{- end }}
+{{- toYaml $p }}
 {{- end }}
 
 {{/*
@@ -112,6 +202,12 @@ properties): secret ones by reference to the Secret, the rest (kafkaProperties) 
 {{- range $property, $value := .Values.kafkaProperties }}
 - name: {{ include "market-bars.kafkaEnvName" $property }}
   value: {{ $value | toString | quote }}
+{{- end }}
+{{- if .Values.tls.kafka.secret }}
+{{- range $property, $value := (include "market-bars.kafkaTlsProperties" . | fromYaml) }}
+- name: {{ include "market-bars.kafkaEnvName" $property }}
+  value: {{ $value | toString | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 

@@ -8,7 +8,6 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.provider.EnvVarConfigProvider;
 import org.apache.kafka.common.config.provider.FileConfigProvider;
 
@@ -27,7 +26,7 @@ public final class JobOptions implements Serializable {
     /** Environment variable naming a file that holds the database password (a mounted Secret). */
     public static final String DB_PASSWORD_FILE_ENV = DbPassword.FILE_ENV;
     /** Environment variables with this prefix become Kafka client properties (KAFKA_SASL_JAAS_CONFIG). */
-    public static final String KAFKA_ENV_PREFIX = "KAFKA_";
+    public static final String KAFKA_ENV_PREFIX = KafkaEnvironment.PREFIX;
 
     /**
      * Every option {@code run} accepts (without the leading {@code --}): any other is refused, so a
@@ -296,26 +295,8 @@ public final class JobOptions implements Serializable {
      * provider ({@link FileConfigProvider}) resolves it.
      */
     public Properties kafkaClientProperties() {
-        Properties props = new Properties();
-        Map<String, String> source = env == null ? System.getenv() : env;
-        source.forEach((k, v) -> {
-            if (k.startsWith(KAFKA_ENV_PREFIX) && k.length() > KAFKA_ENV_PREFIX.length()) {
-                String name =
-                        k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase().replace('_', '.');
-                if (KAFKA_CLIENT_SETTINGS.contains(name) && !KAFKA_OWNED_BY_OPTIONS.contains(name)) {
-                    boolean reference = v.startsWith("${") && v.endsWith("}");
-                    props.setProperty(name, KAFKA_SECRETS.contains(name) && !reference ? "${env:" + k + "}" : v);
-                }
-            }
-        });
-        if (!props.isEmpty()) {
-            props.setProperty("config.providers", "env,file");
-            props.setProperty("config.providers.env.class", EnvVarConfigProvider.class.getName());
-            // The env provider reads only the variables the job maps, not the whole environment.
-            props.setProperty("config.providers.env.param.allowlist.pattern", KAFKA_ENV_PREFIX + ".*");
-            props.setProperty("config.providers.file.class", FileConfigProvider.class.getName());
-        }
-        return props;
+        return KafkaEnvironment.clientProperties(
+                env == null ? System.getenv() : env, KAFKA_CLIENT_SETTINGS, KAFKA_OWNED_BY_OPTIONS, true);
     }
 
     private static final java.util.Set<String> KAFKA_CLIENT_SETTINGS = new java.util.HashSet<>();
@@ -326,19 +307,7 @@ public final class JobOptions implements Serializable {
     }
 
     /** The client settings Kafka itself types as passwords: passed by reference only. */
-    static final java.util.Set<String> KAFKA_SECRETS = new java.util.TreeSet<>();
-
-    static {
-        for (ConfigDef def : java.util.List.of(
-                org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
-                org.apache.kafka.clients.producer.ProducerConfig.configDef())) {
-            def.configKeys().forEach((name, key) -> {
-                if (key.type == ConfigDef.Type.PASSWORD) {
-                    KAFKA_SECRETS.add(name);
-                }
-            });
-        }
-    }
+    static final java.util.Set<String> KAFKA_SECRETS = KafkaEnvironment.SECRETS;
 
     private static final java.util.Set<String> KAFKA_OWNED_BY_OPTIONS = java.util.Set.of(
             "bootstrap.servers",

@@ -1,5 +1,6 @@
 package io.marketbars.sources;
 
+import io.marketbars.config.KafkaEnvironment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,7 +102,9 @@ public final class KafkaTopics {
     private static Properties withoutUnknownSettings(Properties props) {
         Properties admin = new Properties();
         for (String name : props.stringPropertyNames()) {
-            if (AdminClientConfig.configNames().contains(name)) {
+            // The config providers too: without them a ${env:...} or ${file:...} reference (how the
+            // job passes secret settings) would reach the client unresolved.
+            if (AdminClientConfig.configNames().contains(name) || KafkaEnvironment.isProviderSetting(name)) {
                 admin.setProperty(name, props.getProperty(name));
             }
         }

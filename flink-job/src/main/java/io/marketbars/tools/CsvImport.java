@@ -73,8 +73,9 @@ import org.slf4j.LoggerFactory;
  * <p>A row that cannot be parsed is reported on stderr with its line number in the file (the
  * header is line 1) and the reason, and the import exits with {@link #EXIT_REJECTED} at the end;
  * the valid rows are still sent. Extra Kafka client settings (SASL, TLS, ...) come from
- * environment variables such as {@code KAFKA_SASL_JAAS_CONFIG} ({@code sasl.jaas.config}), never
- * from the command line where they would show in {@code ps} and shell history.
+ * environment variables such as {@code KAFKA_SASL_JAAS_CONFIG} ({@code sasl.jaas.config}), as
+ * values or as the job's config-provider references ({@code ${file:/path:key}}), never from the
+ * command line where they would show in {@code ps} and shell history.
  *
  * <p>This class runs the command and the import loop; {@link CsvImportOptions} parses the options,
  * {@link CsvReader} the records, {@link RowParser} a row's fields, {@link CsvTimestamps} its

@@ -29,7 +29,8 @@ final class CsvImportOptions {
             "  --time-zone ZONE  zone of ISO timestamps without offset, e.g. Asia/Ho_Chi_Minh or UTC+07:00",
             "  --delimiter C     one character, or 'tab'",
             "Kafka client settings such as SASL come from KAFKA_* environment variables,",
-            "e.g. KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_JAAS_CONFIG=... (sasl.jaas.config).");
+            "e.g. KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_JAAS_CONFIG=... (sasl.jaas.config);",
+            "a value may be a reference such as '${file:/path/client.properties:sasl.jaas.config}'.");
 
     /** What ParameterTool stores for an option given without a value. */
     private static final String NO_VALUE = "__NO_VALUE_KEY";

@@ -1,6 +1,6 @@
 package io.marketbars.tools;
 
-import java.util.Locale;
+import io.marketbars.config.KafkaEnvironment;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 final class ImportProducer {
     private static final Logger LOG = LoggerFactory.getLogger(ImportProducer.class);
 
-    static final String ENV_PREFIX = "KAFKA_";
+    static final String ENV_PREFIX = KafkaEnvironment.PREFIX;
 
     private static final Set<String> NOT_FROM_ENV = Set.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -27,8 +27,11 @@ final class ImportProducer {
      * The producer settings: throughput-oriented batching, lz4 when its codec is on the classpath,
      * idempotent delivery (so a retry cannot duplicate a trade), then the {@code KAFKA_*}
      * environment variables that name a producer setting ({@code KAFKA_SASL_JAAS_CONFIG} →
-     * {@code sasl.jaas.config}). Other {@code KAFKA_*} variables, such as {@code KAFKA_HEAP_OPTS}
-     * of Kafka's own scripts, are ignored. Values never reach the log.
+     * {@code sasl.jaas.config}), mapped as the job maps them ({@link KafkaEnvironment}). A value
+     * may be a literal or, as for the job, a reference the producer resolves: {@code
+     * ${file:/path:key}} (a mounted Secret) or {@code ${env:KAFKA_...}}. Other {@code KAFKA_*}
+     * variables, such as {@code KAFKA_HEAP_OPTS} of Kafka's own scripts, are ignored. Values never
+     * reach the log.
      */
     static Properties producerProperties(String bootstrapServers, Map<String, String> env) {
         Properties p = new Properties();
@@ -41,31 +44,14 @@ final class ImportProducer {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "import-csv");
-        Set<String> known = ProducerConfig.configNames();
+        Properties fromEnv = KafkaEnvironment.clientProperties(env, ProducerConfig.configNames(), NOT_FROM_ENV, false);
+        p.putAll(fromEnv);
         Set<String> applied = new TreeSet<>();
-        Set<String> ignored = new TreeSet<>();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            String name = e.getKey();
-            if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) {
-                continue;
-            }
-            String key =
-                    name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-            if (NOT_FROM_ENV.contains(key)) {
-                continue; // bootstrap servers: the option decides (see CommandLine); serializers: fixed
-            }
-            if (known.contains(key)) {
-                p.put(key, e.getValue());
-                applied.add(key);
-            } else {
-                ignored.add(name);
-            }
-        }
+        fromEnv.stringPropertyNames().stream()
+                .filter(name -> !KafkaEnvironment.isProviderSetting(name))
+                .forEach(applied::add);
         if (!applied.isEmpty()) {
             LOG.info("Kafka producer settings from the environment: {}", applied);
-        }
-        if (!ignored.isEmpty()) {
-            LOG.debug("KAFKA_* environment variables that are no producer setting, ignored: {}", ignored);
         }
         return p;
     }

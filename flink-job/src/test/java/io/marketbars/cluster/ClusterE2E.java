@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.marketbars.testing.BarOracle;
 import io.marketbars.testing.BarRows;
+import io.marketbars.testing.EmbeddedKafka;
 import io.marketbars.testing.FaultTape;
 import io.marketbars.testing.FeedTape;
 import io.marketbars.testing.FlinkRest;
@@ -68,19 +69,40 @@ class ClusterE2E {
 
         /** For an existing topic. */
         static Setup forTopic(String name, String topic) throws Exception {
+            return forTopic(
+                    name,
+                    topic,
+                    TestServices.kafka(),
+                    TestServices.kafka().bootstrapServers(),
+                    TestServices.migratedDatabase(name, EXCHANGE),
+                    TestServices.postgres().user(),
+                    SharedCluster.workDir().resolve("checkpoints").resolve(topic));
+        }
+
+        /**
+         * For an existing topic on {@code kafka}, which the job reaches at {@code bootstrapServers}
+         * (a listener of its own, such as SASL_SSL), writing to database {@code db} as {@code dbUser}.
+         */
+        static Setup forTopic(
+                String name,
+                String topic,
+                EmbeddedKafka kafka,
+                String bootstrapServers,
+                String db,
+                String dbUser,
+                Path checkpoints)
+                throws Exception {
             String dlq = TestServices.unique(name + "_dlq");
-            TestServices.kafka().createTopic(dlq, 1);
-            String db = TestServices.migratedDatabase(name, EXCHANGE);
+            kafka.createTopic(dlq, 1);
             // The whole job runs, basis and foreign-flow branches included, on empty feeds of its own.
-            TestServices.kafka().ensureTopic(topic + "_index", 1);
-            TestServices.kafka().ensureTopic(topic + "_flow", 2);
-            Path checkpoints = SharedCluster.workDir().resolve("checkpoints").resolve(topic);
+            kafka.ensureTopic(topic + "_index", 1);
+            kafka.ensureTopic(topic + "_flow", 2);
             List<String> args = new ArrayList<>(List.of(
                     "run",
                     "--mode",
                     "live",
                     "--bootstrap-servers",
-                    TestServices.kafka().bootstrapServers(),
+                    bootstrapServers,
                     "--trades-topic",
                     topic,
                     "--index-topic",
@@ -102,7 +124,7 @@ class ClusterE2E {
                     "--db-url",
                     db,
                     "--db-user",
-                    TestServices.postgres().user(),
+                    dbUser,
                     // The production idle timeout: a restore after the TaskManager kill meets a backlog,
                     // which must be read in event time (the closing ticks close the last bars).
                     "--checkpoint-interval",

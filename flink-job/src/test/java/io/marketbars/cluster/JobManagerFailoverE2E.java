@@ -168,7 +168,7 @@ class JobManagerFailoverE2E {
     }
 
     /** Waits for every task RUNNING; the REST API may refuse while leadership changes hands. */
-    private static void awaitAllTasksRunning(FlinkRest rest, String jobId, Duration timeout) throws Exception {
+    static void awaitAllTasksRunning(FlinkRest rest, String jobId, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {

@@ -32,6 +32,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * secrets ({@code sasl.jaas.config}, the trust store's password) are {@code ${file:...}}
  * references to a properties file, as a mounted Secret would give them. A trade read by the source
  * becomes a bar, and a malformed record is written by the dead-letter sink, both through SASL_SSL.
+ * A client trusting another CA is refused in the TLS handshake, one with a wrong SCRAM password
+ * at the login.
  */
 class KafkaSaslSslIT {
     @RegisterExtension
@@ -95,6 +98,16 @@ class KafkaSaslSslIT {
         assertThatThrownBy(() -> broker.describeCluster("not-the-password"))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(SaslAuthenticationException.class);
+    }
+
+    @Test
+    void aBrokerCertificateFromAnotherCaIsRefused() throws Exception {
+        Path otherDir = Files.createDirectories(dir.resolve("other-ca"));
+        TestCertificates other = TestCertificates.authority(otherDir, "other-test-ca");
+        // The right password: the TLS handshake fails before SCRAM is tried.
+        assertThatThrownBy(() -> broker.describeCluster(SaslSslKafka.PASSWORD, other.caPem()))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(SslAuthenticationException.class);
     }
 
     @Test

@@ -58,6 +58,10 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
     private final Path logDir;
     private final String classpath;
     private final Map<String, String> jobManagerEnv;
+    private final Map<String, String> taskManagerEnv;
+    /** Log level of the Kafka clients; Flink's own log4j.properties has INFO. */
+    private String kafkaLogLevel = "WARN";
+
     private final int restPort;
     private final int jobManagerPrometheusPort;
     private final int slots;
@@ -79,13 +83,19 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         }
     }
 
-    private FlinkStandaloneCluster(Path home, String classpath, int slots, Map<String, String> jobManagerEnv) {
+    private FlinkStandaloneCluster(
+            Path home,
+            String classpath,
+            int slots,
+            Map<String, String> jobManagerEnv,
+            Map<String, String> taskManagerEnv) {
         this.home = home;
         this.confDir = home.resolve("conf");
         this.logDir = home.resolve("log");
         this.classpath = classpath;
         this.slots = slots;
         this.jobManagerEnv = jobManagerEnv;
+        this.taskManagerEnv = taskManagerEnv;
         this.restPort = freePort();
         this.jobManagerPrometheusPort = freePort();
         this.rest = new FlinkRest("http://127.0.0.1:" + restPort);
@@ -106,7 +116,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      */
     public static FlinkStandaloneCluster start(
             Path home, int slots, Map<String, String> jobManagerEnv, Map<String, Object> configuration) {
-        FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv);
+        FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv, Map.of());
         try {
             cluster.writeConfiguration();
             cluster.appendConfiguration(configuration);
@@ -128,7 +138,30 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
      */
     public static FlinkStandaloneCluster startHighlyAvailable(
             Path home, int slots, Map<String, String> jobManagerEnv, HighAvailability ha, int jobManagers) {
-        FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv);
+        return create(home, slots, jobManagerEnv, Map.of()).startHighlyAvailable(ha, jobManagers);
+    }
+
+    /**
+     * Like {@link #startHighlyAvailable(Path, int, Map, HighAvailability, int)}, with {@code
+     * taskManagerEnv} added to every TaskManager's environment (where the job's sinks and Kafka
+     * readers resolve their credentials, as the chart's pod template gives them), and the Kafka
+     * clients logging at INFO as with Flink's own {@code log4j.properties} (each client's settings
+     * are then in the logs) instead of WARN.
+     */
+    public static FlinkStandaloneCluster startHighlyAvailableWithKafkaLogs(
+            Path home,
+            int slots,
+            Map<String, String> jobManagerEnv,
+            Map<String, String> taskManagerEnv,
+            HighAvailability ha,
+            int jobManagers) {
+        FlinkStandaloneCluster cluster = create(home, slots, jobManagerEnv, taskManagerEnv);
+        cluster.kafkaLogLevel = "INFO";
+        return cluster.startHighlyAvailable(ha, jobManagers);
+    }
+
+    private FlinkStandaloneCluster startHighlyAvailable(HighAvailability ha, int jobManagers) {
+        FlinkStandaloneCluster cluster = this;
         try {
             cluster.writeConfiguration();
             Map<String, Object> c = new LinkedHashMap<>();
@@ -151,7 +184,8 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         return cluster;
     }
 
-    private static FlinkStandaloneCluster create(Path home, int slots, Map<String, String> jobManagerEnv) {
+    private static FlinkStandaloneCluster create(
+            Path home, int slots, Map<String, String> jobManagerEnv, Map<String, String> taskManagerEnv) {
         String cpFile = System.getProperty("flink.cluster.classpath", "target/flink-cluster.classpath");
         String classpath;
         try {
@@ -161,7 +195,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("No cluster class path at " + cpFile + " (run through `./mvnw verify`)", e);
         }
-        return new FlinkStandaloneCluster(home, classpath, slots, jobManagerEnv);
+        return new FlinkStandaloneCluster(home, classpath, slots, jobManagerEnv, taskManagerEnv);
     }
 
     /**
@@ -247,7 +281,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
                 "appender.main.layout.type = PatternLayout",
                 "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
                 "logger.kafka.name = org.apache.kafka",
-                "logger.kafka.level = WARN",
+                "logger.kafka.level = " + kafkaLogLevel,
                 "");
         try {
             Files.writeString(confDir.resolve("config.yaml"), yaml.toString());
@@ -391,7 +425,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
                 "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                 split(params.get(0)),
                 args,
-                Map.of());
+                taskManagerEnv);
     }
 
     /**

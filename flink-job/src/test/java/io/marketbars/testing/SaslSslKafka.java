@@ -69,13 +69,21 @@ public final class SaslSslKafka implements AutoCloseable {
 
     /** Logs in over SASL_SSL with {@code password} and asks for the cluster id. */
     public void describeCluster(String password) throws Exception {
+        describeCluster(password, ca.caPem());
+    }
+
+    /**
+     * The same, trusting only the CA certificate {@code caPem} (PEM), with Kafka's default
+     * endpoint identification ({@code https}: the broker's certificate must name the host).
+     */
+    public void describeCluster(String password, Path caPem) throws Exception {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put("security.protocol", "SASL_SSL");
         props.put("sasl.mechanism", "SCRAM-SHA-512");
         props.put("sasl.jaas.config", jaas(password));
         props.put("ssl.truststore.type", "PEM");
-        props.put("ssl.truststore.location", ca.caPem().toString());
+        props.put("ssl.truststore.location", caPem.toString());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
         try (Admin admin = Admin.create(props)) {

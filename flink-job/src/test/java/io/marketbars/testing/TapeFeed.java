@@ -3,6 +3,7 @@ package io.marketbars.testing;
 import io.marketbars.testing.MarketTape.Entry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -25,8 +26,13 @@ public final class TapeFeed implements AutoCloseable {
     private Thread thread;
 
     public TapeFeed(String topic) {
+        this(topic, TestServices.kafka().producerProps());
+    }
+
+    /** Publishes with a producer of these settings (a broker of the test's own). */
+    public TapeFeed(String topic, Properties producerProps) {
         this.topic = topic;
-        this.producer = new KafkaProducer<>(TestServices.kafka().producerProps());
+        this.producer = new KafkaProducer<>(producerProps);
     }
 
     /** Sends records [from, to) of the tape, {@code perSecond} of them a second, in the background. */

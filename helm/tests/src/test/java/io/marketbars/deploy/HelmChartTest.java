@@ -121,8 +121,36 @@ class HelmChartTest {
                         port: 53
             """;
 
+    /** Trust material and the password file from Secrets (ChartSecretMountsTest checks the mounts). */
+    static final String TLS_AND_PASSWORD_FILE = """
+            credentials:
+              existingSecret: market-bars-prod
+              dbPasswordKey: postgres-password
+              dbPasswordFrom: file
+              existingSecretKafkaKeys:
+                sasl.jaas.config: kafka-jaas
+                ssl.truststore.password: truststore-password
+                ssl.keystore.password: keystore-password
+            kafkaProperties:
+              security.protocol: SASL_SSL
+              sasl.mechanism: SCRAM-SHA-512
+            tls:
+              database:
+                caSecret: postgres-ca
+                caKey: root.crt
+              kafka:
+                secret: kafka-client-tls
+                trustStoreKey: truststore.p12
+                trustStoreType: PKCS12
+                keyStoreKey: keystore.p12
+            job:
+              options:
+                db-url: jdbc:postgresql://postgres:5432/bars?sslmode=verify-full&sslrootcert=/etc/market-bars/tls/database/root.crt
+            """;
+
     static final List<String> VARIANTS = List.of(
             "",
+            TLS_AND_PASSWORD_FILE,
             CREATED_SECRET_WITH_SASL,
             EXISTING_SECRET_WITH_SASL,
             CUSTOM,
@@ -506,7 +534,7 @@ class HelmChartTest {
         assertThat(ingress.get(0).path("from")).hasSize(1);
         assertThat(ingress.get(0).at("/from/0/podSelector/matchLabels")).isEqualTo(flinkPods);
         assertThat(ingress.get(0).has("ports")).isFalse();
-        assertThat(fromNamespaces(ingress.get(1))).containsExactly("flink-operator");
+        assertThat(fromNamespaces(ingress.get(1))).containsExactly("flink");
         assertThat(tcpPorts(ingress.get(1))).containsExactly(8081);
         assertThat(fromNamespaces(ingress.get(2))).containsExactly("monitoring");
         assertThat(tcpPorts(ingress.get(2))).containsExactly(9249);
@@ -674,7 +702,7 @@ class HelmChartTest {
         return paths;
     }
 
-    private static List<JsonNode> allContainers(RenderedChart chart) {
+    static List<JsonNode> allContainers(RenderedChart chart) {
         List<JsonNode> containers = new ArrayList<>();
         chart.ofKind("FlinkDeployment")
                 .forEach(fd -> fd.at("/spec/podTemplate/spec/containers").forEach(containers::add));
@@ -683,7 +711,7 @@ class HelmChartTest {
         return containers;
     }
 
-    private static Map<String, JsonNode> env(JsonNode container) {
+    static Map<String, JsonNode> env(JsonNode container) {
         Map<String, JsonNode> env = new HashMap<>();
         container.path("env").forEach(e -> env.put(e.path("name").asText(), e));
         return env;
@@ -693,7 +721,7 @@ class HelmChartTest {
         return new ArrayList<>(env(container).keySet());
     }
 
-    private static void assertSecretRef(JsonNode envVar, String secret, String key) {
+    static void assertSecretRef(JsonNode envVar, String secret, String key) {
         assertThat(envVar).as("env var referencing %s/%s", secret, key).isNotNull();
         assertThat(envVar.has("value")).as(envVar.toString()).isFalse();
         assertThat(envVar.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo(secret);
@@ -701,10 +729,14 @@ class HelmChartTest {
     }
 
     /** Credentials are never literal env values or arguments, whatever they are called. */
-    private static void assertNoLiteralSecrets(JsonNode container) {
+    static void assertNoLiteralSecrets(JsonNode container) {
         Pattern secretish = Pattern.compile("(?i)password|passwd|secret|jaas|token|credential");
         container.path("env").forEach(e -> {
-            if (secretish.matcher(e.path("name").asText()).find()) {
+            String name = e.path("name").asText();
+            if (name.endsWith("_FILE")) {
+                // Names a mounted file (BARS_DB_PASSWORD_FILE): a path, never the secret itself.
+                assertThat(e.path("value").asText()).as(e.toString()).startsWith("/etc/market-bars/");
+            } else if (secretish.matcher(name).find()) {
                 assertThat(e.has("value")).as(e.toString()).isFalse();
             }
         });
@@ -755,7 +787,7 @@ class HelmChartTest {
                 object.at("/metadata/annotations").path("helm.sh/hook-weight").asText("0"));
     }
 
-    private static List<String> args(JsonNode array) {
+    static List<String> args(JsonNode array) {
         List<String> out = new ArrayList<>();
         if (array instanceof ArrayNode) {
             array.forEach(a -> out.add(a.asText()));
