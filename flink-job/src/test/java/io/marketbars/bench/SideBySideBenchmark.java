@@ -200,6 +200,7 @@ public final class SideBySideBenchmark {
             System.out.printf(
                     "  job p%d on %s: %.2f s wall, %.2f s net runtime%n",
                     parallelism, topic, seconds, result.getNetRuntime() / 1e3);
+            // Workload runs are the recorded ones; they have the single thread's rows to compare with.
             verify(new TickGenerator.Produced(ticks, bars), jfr != null);
             return new Run(seconds, result.getNetRuntime() / 1e3);
         }
@@ -218,6 +219,7 @@ public final class SideBySideBenchmark {
             double seconds = (System.nanoTime() - t) / 1e9;
             System.out.printf(
                     "  Flink SQL p%d on %s: %.2f s wall, %.2f s net runtime%n", parallelism, topic, seconds, net / 1e3);
+            // Workload runs are the recorded ones; they have the single thread's rows to compare with.
             verify(new TickGenerator.Produced(ticks, bars), jfr != null);
             return new Run(seconds, net / 1e3);
         }
