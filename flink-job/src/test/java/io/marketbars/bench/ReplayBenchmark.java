@@ -6,23 +6,16 @@ import io.marketbars.pipeline.BarsPipeline;
 import io.marketbars.schema.Migrations;
 import io.marketbars.testing.EmbeddedKafka;
 import io.marketbars.testing.EmbeddedPostgres;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
-import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Replay throughput: N ticks over S symbols in P partitions of a real local Kafka topic, replayed
@@ -59,7 +52,9 @@ public final class ReplayBenchmark {
                     ? System.currentTimeMillis() - 10 * 60_000L
                     : java.time.Instant.parse("2024-12-02T02:00:00Z").toEpochMilli();
             long spanMillis = live ? 200_000L : minutes * 60_000L;
-            long expectedBars = produce(kafka, ticks, symbols, partitions, startMillis, spanMillis);
+            long expectedBars = TickGenerator.loose()
+                    .produce(kafka, "trades", ticks, symbols, partitions, startMillis, spanMillis)
+                    .bars();
             System.out.printf(
                     "Produced %,d ticks (%d symbols, %d partitions, %.1f minutes) in %.1f s%n",
                     ticks, symbols, partitions, spanMillis / 60_000.0, (System.nanoTime() - t0) / 1e9);
@@ -177,51 +172,5 @@ public final class ReplayBenchmark {
         if (bars != expectedBars || trades != ticks || deadLetters != 0) {
             throw new IllegalStateException("the backlog was not read in event time");
         }
-    }
-
-    /** Random-walk ticks in time order per symbol; returns how many (symbol, minute) bars they make. */
-    private static long produce(
-            EmbeddedKafka kafka, int ticks, int symbols, int partitions, long start, long spanMillis) throws Exception {
-        Properties props = kafka.producerProps();
-        props.put("linger.ms", "20");
-        props.put("batch.size", Integer.toString(512 * 1024));
-        Random r = new Random(42);
-        long[] cents = new long[symbols];
-        long[] seq = new long[symbols];
-        for (int s = 0; s < symbols; s++) {
-            cents[s] = 1_000 + r.nextInt(90_000);
-        }
-        Set<Long> bars = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-            StringBuilder json = new StringBuilder(200);
-            for (int i = 0; i < ticks; i++) {
-                int s = i % symbols;
-                long ts = start + (long) i * spanMillis / ticks + r.nextInt(500);
-                cents[s] = Math.max(100, cents[s] + r.nextInt(11) - 5);
-                String symbol = "SYM" + s;
-                json.setLength(0);
-                json.append("{\"symbol\":\"")
-                        .append(symbol)
-                        .append("\",\"ts\":")
-                        .append(ts)
-                        .append(",\"price\":\"")
-                        .append(BigDecimal.valueOf(cents[s], 2).toPlainString())
-                        .append("\",\"qty\":")
-                        .append(100 * (1 + r.nextInt(20)))
-                        .append(",\"seq\":")
-                        .append(++seq[s])
-                        .append(",\"side\":\"")
-                        .append(r.nextBoolean() ? 'B' : 'S')
-                        .append("\"}");
-                producer.send(new ProducerRecord<>(
-                        "trades",
-                        s % partitions,
-                        symbol.getBytes(StandardCharsets.UTF_8),
-                        json.toString().getBytes(StandardCharsets.UTF_8)));
-                bars.add((long) s * 1_000_000L + ts / 60_000L - start / 60_000L);
-            }
-            producer.flush();
-        }
-        return bars.size();
     }
 }

@@ -1,0 +1,282 @@
+package io.marketbars.bench;
+
+import io.marketbars.schema.Migrations;
+import io.marketbars.testing.EmbeddedKafka;
+import io.marketbars.testing.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.util.ParameterTool;
+
+/**
+ * The job side by side with what a user would pick instead, on one generated topic per workload and
+ * in one JVM, one contender after the other: the single-thread baseline, the job at parallelism 1
+ * and 2, the same bars in Flink SQL (windowing TVF, JDBC upsert sink), and COPY of the raw ticks
+ * plus SQL aggregation. Every contender writes {@code ohlcv_1m} from empty and must produce exactly
+ * the baseline's rows (compared with EXCEPT both ways), the generator's bar count and every tick
+ * in a bar; a wrong result throws. Each Flink run is recorded with JFR; docs/benchmarks.md.
+ */
+public final class SideBySideBenchmark {
+    /** A workload of the issue: ticks, symbols and the event-time span that gives its bar count. */
+    private record Workload(String name, int ticks, int symbols, int minutes) {}
+
+    /** One contender's wall time; for Flink runs also the fixed start, see {@link Bench#job}. */
+    private record Timing(String contender, double seconds, double fixedStart) {}
+
+    /** A Flink run: wall time from execute to its return, and the job's net runtime (JobManager's view). */
+    private record Run(double wall, double net) {
+        /** Local cluster start and stop: what the wall time has beyond the job's own runtime. */
+        double cluster() {
+            return wall - net;
+        }
+    }
+
+    private static final List<Workload> WORKLOADS =
+            List.of(new Workload("tick-heavy", 2_000_000, 1_000, 4), new Workload("bar-heavy", 2_000_000, 100_000, 1));
+
+    private static final String BAR_COLUMNS = "symbol, bucket, open, high, low, close, volume, turnover, vwap,"
+            + " trade_count, buy_volume, sell_volume, first_trade_at, last_trade_at";
+
+    private static final long START = Instant.parse("2024-12-02T02:00:00Z").toEpochMilli();
+
+    private SideBySideBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        ParameterTool p = ParameterTool.fromArgs(args);
+        String which = p.get("workload", "both");
+        int partitions = p.getInt("partitions", 4);
+        int ticksOverride = p.getInt("ticks", 0);
+        Path profiles = Path.of(p.get("profile-dir", "target/side-by-side"));
+        Files.createDirectories(profiles);
+        List<Workload> workloads = new ArrayList<>();
+        for (Workload w : WORKLOADS) {
+            if (which.equals("both") || which.equals(w.name())) {
+                workloads.add(ticksOverride > 0 ? new Workload(w.name(), ticksOverride, w.symbols(), w.minutes()) : w);
+            }
+        }
+        if (workloads.isEmpty()) {
+            throw new IllegalArgumentException("--workload must be tick-heavy, bar-heavy or both");
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                EmbeddedPostgres postgres = EmbeddedPostgres.start()) {
+            kafka.createTopic("bars-dead-letter", 1);
+            postgres.createDatabase("bars");
+            Bench b = new Bench(kafka, postgres.jdbcUrl("bars"), postgres.user());
+            Migrations.migrate(b.dbUrl, b.dbUser, "");
+            CopyAndAggregate.prepare(b.dbUrl);
+
+            // The fixed start: the same runs on a topic holding a single tick.
+            kafka.createTopic("one-tick", partitions);
+            TickGenerator.exact().produce(kafka, "one-tick", 1, 1, partitions, START, 60_000L);
+            // Once untimed first: class loading and the JIT's first pass belong to no contender.
+            b.job("one-tick", 1, 1, 1, null);
+            b.sql("one-tick", 1, 1, 1, null);
+            Run oneP1 = b.job("one-tick", 1, 1, 1, null);
+            Run oneP2 = b.job("one-tick", 1, 1, 2, null);
+            Run oneSql = b.sql("one-tick", 1, 1, 2, null);
+            System.out.printf(
+                    "The job's own fixed start (net runtime on a topic of one tick): job p1 %.2f s, job p2 %.2f s,"
+                            + " Flink SQL p2 %.2f s; plus, measured in each run, the local cluster's start and stop%n",
+                    oneP1.net(), oneP2.net(), oneSql.net());
+
+            for (Workload w : workloads) {
+                String topic = "ticks-" + w.name();
+                kafka.createTopic(topic, partitions);
+                long t0 = System.nanoTime();
+                TickGenerator.Produced produced = TickGenerator.exact()
+                        .produce(kafka, topic, w.ticks(), w.symbols(), partitions, START, w.minutes() * 60_000L);
+                System.out.printf(
+                        "%n== %s: %,d ticks, %,d symbols, %d min of event time, %d partitions: %,d bars (produced in %.1f s)%n",
+                        w.name(),
+                        w.ticks(),
+                        w.symbols(),
+                        w.minutes(),
+                        partitions,
+                        produced.bars(),
+                        (System.nanoTime() - t0) / 1e9);
+                long backwards = PlainTicks.outOfTimeOrder(kafka.bootstrapServers(), topic);
+                if (backwards != 0) {
+                    throw new IllegalStateException(backwards + " ticks arrive before an earlier tick of their symbol");
+                }
+                List<Timing> timings = new ArrayList<>();
+                b.truncate();
+                long t = System.nanoTime();
+                SingleThreadBaseline.run(kafka.bootstrapServers(), topic, b.dbUrl);
+                timings.add(new Timing("single thread (Jackson, HashMap, COPY)", (System.nanoTime() - t) / 1e9, 0));
+                b.verify(produced, false);
+                b.snapshotExpected();
+
+                Path jfr1 = profiles.resolve(w.name() + "-job-p1.jfr");
+                timings.add(flink("job p1", b.job(topic, produced.ticks(), produced.bars(), 1, jfr1), oneP1));
+                Path jfr2 = profiles.resolve(w.name() + "-job-p2.jfr");
+                timings.add(flink("job p2", b.job(topic, produced.ticks(), produced.bars(), 2, jfr2), oneP2));
+                Path jfrSql = profiles.resolve(w.name() + "-sql-p2.jfr");
+                timings.add(flink(
+                        "Flink SQL p2 (TUMBLE TVF, JDBC sink)",
+                        b.sql(topic, produced.ticks(), produced.bars(), 2, jfrSql),
+                        oneSql));
+
+                b.truncate();
+                CopyAndAggregate.prepare(b.dbUrl);
+                t = System.nanoTime();
+                CopyAndAggregate.run(kafka.bootstrapServers(), topic, b.dbUrl);
+                timings.add(new Timing("COPY ticks + SQL aggregation", (System.nanoTime() - t) / 1e9, 0));
+                b.verify(produced, true);
+                CopyAndAggregate.prepare(b.dbUrl);
+
+                print(w, produced, timings);
+                for (Path jfr : List.of(jfr1, jfr2, jfrSql)) {
+                    System.out.println("  profile " + jfr + ":");
+                    JfrSummary.print(jfr, 12);
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    /**
+     * The fixed start of a Flink run: the local cluster's start and stop (wall time minus net
+     * runtime, of this very run) plus the job's own start and finish (the net runtime of the same
+     * job on a topic of one tick: deployment, source enumeration, first checkpoint-free end).
+     */
+    private static Timing flink(String contender, Run run, Run oneTick) {
+        return new Timing(contender, run.wall(), run.cluster() + oneTick.net());
+    }
+
+    private static void print(Workload w, TickGenerator.Produced produced, List<Timing> timings) {
+        double base = timings.get(0).seconds();
+        System.out.printf(
+                "%n%s (%,d ticks, %,d symbols, %,d bars)%n", w.name(), produced.ticks(), w.symbols(), produced.bars());
+        System.out.printf(
+                "  %-40s %9s %11s %11s %13s %18s%n",
+                "contender", "wall", "ticks/s", "vs 1 thread", "without start", "vs 1 thread (w/o)");
+        for (Timing t : timings) {
+            double net = t.seconds() - t.fixedStart();
+            System.out.printf(
+                    "  %-40s %8.2fs %,11.0f %10.2fx %12s %18s%n",
+                    t.contender(),
+                    t.seconds(),
+                    produced.ticks() / t.seconds(),
+                    base / t.seconds(),
+                    t.fixedStart() > 0 ? String.format("%.2fs", net) : "",
+                    t.fixedStart() > 0 ? String.format("%.2fx", base / net) : "");
+        }
+        Timing jobP2 = timings.get(2);
+        Timing sql = timings.get(3);
+        System.out.printf(
+                "  job p2 vs Flink SQL p2: %.2fx (wall), %.2fx (without their fixed starts)%n",
+                sql.seconds() / jobP2.seconds(),
+                (sql.seconds() - sql.fixedStart()) / (jobP2.seconds() - jobP2.fixedStart()));
+    }
+
+    /** The services and what every contender's run needs. */
+    private static final class Bench {
+        final EmbeddedKafka kafka;
+        final String dbUrl;
+        final String dbUser;
+
+        Bench(EmbeddedKafka kafka, String dbUrl, String dbUser) {
+            this.kafka = kafka;
+            this.dbUrl = dbUrl;
+            this.dbUser = dbUser;
+        }
+
+        /** The real job in replay mode into an emptied table, verified. */
+        Run job(String topic, long ticks, long bars, int parallelism, Path jfr) throws Exception {
+            truncate();
+            var env = ReplayJob.replay(kafka.bootstrapServers(), dbUrl, dbUser, topic, parallelism, "5000", "10 s");
+            long t = System.nanoTime();
+            JobExecutionResult result = jfr == null
+                    ? env.execute("side-by-side " + topic)
+                    : JfrSummary.record(jfr, () -> env.execute("side-by-side " + topic));
+            double seconds = (System.nanoTime() - t) / 1e9;
+            System.out.printf(
+                    "  job p%d on %s: %.2f s wall, %.2f s net runtime%n",
+                    parallelism, topic, seconds, result.getNetRuntime() / 1e3);
+            // Workload runs are the recorded ones; they have the single thread's rows to compare with.
+            verify(new TickGenerator.Produced(ticks, bars), jfr != null);
+            return new Run(seconds, result.getNetRuntime() / 1e3);
+        }
+
+        /** The Flink SQL version into an emptied table, verified. */
+        Run sql(String topic, long ticks, long bars, int parallelism, Path jfr) throws Exception {
+            truncate();
+            String checkpoints =
+                    Files.createTempDirectory("bench-sql-checkpoints").toUri().toString();
+            long t = System.nanoTime();
+            long net = jfr == null
+                    ? FlinkSqlBars.run(kafka.bootstrapServers(), topic, dbUrl, parallelism, checkpoints)
+                    : JfrSummary.record(
+                            jfr,
+                            () -> FlinkSqlBars.run(kafka.bootstrapServers(), topic, dbUrl, parallelism, checkpoints));
+            double seconds = (System.nanoTime() - t) / 1e9;
+            System.out.printf(
+                    "  Flink SQL p%d on %s: %.2f s wall, %.2f s net runtime%n", parallelism, topic, seconds, net / 1e3);
+            // Workload runs are the recorded ones; they have the single thread's rows to compare with.
+            verify(new TickGenerator.Produced(ticks, bars), jfr != null);
+            return new Run(seconds, net / 1e3);
+        }
+
+        void truncate() throws Exception {
+            exec("TRUNCATE ohlcv_1m");
+        }
+
+        void snapshotExpected() throws Exception {
+            exec("DROP TABLE IF EXISTS ohlcv_expected");
+            exec("CREATE TABLE ohlcv_expected AS SELECT " + BAR_COLUMNS + " FROM ohlcv_1m");
+        }
+
+        /** Bar count and trades against the generator; with {@code compare}, every row against the baseline's. */
+        void verify(TickGenerator.Produced expected, boolean compare) throws Exception {
+            try (Connection c = DriverManager.getConnection(dbUrl);
+                    Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(trade_count), 0) FROM ohlcv_1m")) {
+                    rs.next();
+                    if (rs.getLong(1) != expected.bars() || rs.getLong(2) != expected.ticks()) {
+                        throw new IllegalStateException(String.format(
+                                "wrong result: %,d bars with %,d trades, expected %,d bars with %,d trades",
+                                rs.getLong(1), rs.getLong(2), expected.bars(), expected.ticks()));
+                    }
+                }
+                if (compare) {
+                    String rows = "SELECT " + BAR_COLUMNS + " FROM ";
+                    try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ((" + rows + "ohlcv_1m EXCEPT " + rows
+                            + "ohlcv_expected) UNION ALL (" + rows + "ohlcv_expected EXCEPT " + rows
+                            + "ohlcv_1m)) d")) {
+                        rs.next();
+                        if (rs.getLong(1) != 0) {
+                            long differing = rs.getLong(1);
+                            try (ResultSet d = s.executeQuery("(" + rows + "ohlcv_1m EXCEPT " + rows
+                                    + "ohlcv_expected) UNION ALL (" + rows + "ohlcv_expected EXCEPT " + rows
+                                    + "ohlcv_1m) ORDER BY symbol, bucket LIMIT 6")) {
+                                while (d.next()) {
+                                    StringBuilder row = new StringBuilder("    ");
+                                    for (int i = 1; i <= 14; i++) {
+                                        row.append(d.getString(i)).append(' ');
+                                    }
+                                    System.out.println(row);
+                                }
+                            }
+                            throw new IllegalStateException(
+                                    differing + " rows differ from the single-thread baseline's");
+                        }
+                    }
+                }
+            }
+        }
+
+        private void exec(String sql) throws Exception {
+            try (Connection c = DriverManager.getConnection(dbUrl);
+                    Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
+        }
+    }
+}
