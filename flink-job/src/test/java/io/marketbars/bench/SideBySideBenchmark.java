@@ -27,14 +27,25 @@ public final class SideBySideBenchmark {
     /** A workload of the issue: ticks, symbols and the event-time span that gives its bar count. */
     private record Workload(String name, int ticks, int symbols, int minutes) {}
 
-    /** One contender's wall time; for Flink runs also the fixed start, see {@link Bench#job}. */
-    private record Timing(String contender, double seconds, double fixedStart) {}
+    /**
+     * One contender's time to complete results; for Flink runs also the fixed start and the wait
+     * for the final checkpoint that follows, see {@link #flink}.
+     */
+    private record Timing(String contender, double seconds, double fixedStart, double finish) {
+        Timing(String contender, double seconds) {
+            this(contender, seconds, 0, 0);
+        }
+    }
 
-    /** A Flink run: wall time from execute to its return, and the job's net runtime (JobManager's view). */
-    private record Run(double wall, double net) {
-        /** Local cluster start and stop: what the wall time has beyond the job's own runtime. */
-        double cluster() {
-            return wall - net;
+    /**
+     * A Flink run: seconds from execute until every bar is in the table ({@code complete}), until
+     * execute returned ({@code wall}: after the final checkpoint, see {@link ResultsComplete}), and
+     * the job's net runtime (the JobManager's view).
+     */
+    private record Run(double complete, double wall, double net) {
+        /** The wait for the final checkpoint after the last bar was written. */
+        double finish() {
+            return wall - complete;
         }
     }
 
@@ -82,9 +93,10 @@ public final class SideBySideBenchmark {
             Run oneP2 = b.job("one-tick", 1, 1, 2, null);
             Run oneSql = b.sql("one-tick", 1, 1, 2, null);
             System.out.printf(
-                    "The job's own fixed start (net runtime on a topic of one tick): job p1 %.2f s, job p2 %.2f s,"
-                            + " Flink SQL p2 %.2f s; plus, measured in each run, the local cluster's start and stop%n",
-                    oneP1.net(), oneP2.net(), oneSql.net());
+                    "The fixed start (from execute until a topic of one tick has its bar in the table, local cluster"
+                            + " start included): job p1 %.2f s, job p2 %.2f s, Flink SQL p2 %.2f s"
+                            + " (of it, the jobs' own net runtime until they finished: %.2f s, %.2f s, %.2f s)%n",
+                    oneP1.complete(), oneP2.complete(), oneSql.complete(), oneP1.net(), oneP2.net(), oneSql.net());
 
             for (Workload w : workloads) {
                 String topic = "ticks-" + w.name();
@@ -109,7 +121,7 @@ public final class SideBySideBenchmark {
                 b.truncate();
                 long t = System.nanoTime();
                 SingleThreadBaseline.run(kafka.bootstrapServers(), topic, b.dbUrl);
-                timings.add(new Timing("single thread (Jackson, HashMap, COPY)", (System.nanoTime() - t) / 1e9, 0));
+                timings.add(new Timing("single thread (Jackson, HashMap, COPY)", (System.nanoTime() - t) / 1e9));
                 b.verify(produced, false);
                 b.snapshotExpected();
 
@@ -127,7 +139,7 @@ public final class SideBySideBenchmark {
                 CopyAndAggregate.prepare(b.dbUrl);
                 t = System.nanoTime();
                 CopyAndAggregate.run(kafka.bootstrapServers(), topic, b.dbUrl);
-                timings.add(new Timing("COPY ticks + SQL aggregation", (System.nanoTime() - t) / 1e9, 0));
+                timings.add(new Timing("COPY ticks + SQL aggregation", (System.nanoTime() - t) / 1e9));
                 b.verify(produced, true);
                 CopyAndAggregate.prepare(b.dbUrl);
 
@@ -142,12 +154,13 @@ public final class SideBySideBenchmark {
     }
 
     /**
-     * The fixed start of a Flink run: the local cluster's start and stop (wall time minus net
-     * runtime, of this very run) plus the job's own start and finish (the net runtime of the same
-     * job on a topic of one tick: deployment, source enumeration, first checkpoint-free end).
+     * A Flink run's timing: its time to complete results; its fixed start is the same job's time to
+     * complete results on a topic of one tick (local cluster start, submission, deployment, source
+     * enumeration, the sinks' connections, one tick through); and the wait for the final checkpoint
+     * after the last bar, which is reported apart.
      */
     private static Timing flink(String contender, Run run, Run oneTick) {
-        return new Timing(contender, run.wall(), run.cluster() + oneTick.net());
+        return new Timing(contender, run.complete(), oneTick.complete(), run.finish());
     }
 
     private static void print(Workload w, TickGenerator.Produced produced, List<Timing> timings) {
@@ -155,23 +168,31 @@ public final class SideBySideBenchmark {
         System.out.printf(
                 "%n%s (%,d ticks, %,d symbols, %,d bars)%n", w.name(), produced.ticks(), w.symbols(), produced.bars());
         System.out.printf(
-                "  %-40s %9s %11s %11s %13s %18s%n",
-                "contender", "wall", "ticks/s", "vs 1 thread", "without start", "vs 1 thread (w/o)");
+                "  %-40s %9s %11s %11s %13s %18s %16s%n",
+                "contender",
+                "results",
+                "ticks/s",
+                "vs 1 thread",
+                "without start",
+                "vs 1 thread (w/o)",
+                "then final ckpt");
         for (Timing t : timings) {
             double net = t.seconds() - t.fixedStart();
+            boolean flink = t.fixedStart() > 0;
             System.out.printf(
-                    "  %-40s %8.2fs %,11.0f %10.2fx %12s %18s%n",
+                    "  %-40s %8.2fs %,11.0f %10.2fx %13s %18s %16s%n",
                     t.contender(),
                     t.seconds(),
                     produced.ticks() / t.seconds(),
                     base / t.seconds(),
-                    t.fixedStart() > 0 ? String.format("%.2fs", net) : "",
-                    t.fixedStart() > 0 ? String.format("%.2fx", base / net) : "");
+                    flink ? String.format("%.2fs", net) : "",
+                    flink ? String.format("%.2fx", base / net) : "",
+                    flink ? String.format("+%.2fs", t.finish()) : "");
         }
         Timing jobP2 = timings.get(2);
         Timing sql = timings.get(3);
         System.out.printf(
-                "  job p2 vs Flink SQL p2: %.2fx (wall), %.2fx (without their fixed starts)%n",
+                "  job p2 vs Flink SQL p2: %.2fx (results), %.2fx (without their fixed starts)%n",
                 sql.seconds() / jobP2.seconds(),
                 (sql.seconds() - sql.fixedStart()) / (jobP2.seconds() - jobP2.fixedStart()));
     }
@@ -192,17 +213,23 @@ public final class SideBySideBenchmark {
         Run job(String topic, long ticks, long bars, int parallelism, Path jfr) throws Exception {
             truncate();
             var env = ReplayJob.replay(kafka.bootstrapServers(), dbUrl, dbUser, topic, parallelism, "5000", "10 s");
+            TickGenerator.Produced expected = new TickGenerator.Produced(ticks, bars);
             long t = System.nanoTime();
-            JobExecutionResult result = jfr == null
-                    ? env.execute("side-by-side " + topic)
-                    : JfrSummary.record(jfr, () -> env.execute("side-by-side " + topic));
+            JobExecutionResult result;
+            double complete;
+            try (ResultsComplete results = ResultsComplete.watch(dbUrl, expected)) {
+                result = jfr == null
+                        ? env.execute("side-by-side " + topic)
+                        : JfrSummary.record(jfr, () -> env.execute("side-by-side " + topic));
+                complete = results.seconds();
+            }
             double seconds = (System.nanoTime() - t) / 1e9;
             System.out.printf(
-                    "  job p%d on %s: %.2f s wall, %.2f s net runtime%n",
-                    parallelism, topic, seconds, result.getNetRuntime() / 1e3);
+                    "  job p%d on %s: results complete after %.2f s, finished after %.2f s, %.2f s net runtime%n",
+                    parallelism, topic, complete, seconds, result.getNetRuntime() / 1e3);
             // Workload runs are the recorded ones; they have the single thread's rows to compare with.
-            verify(new TickGenerator.Produced(ticks, bars), jfr != null);
-            return new Run(seconds, result.getNetRuntime() / 1e3);
+            verify(expected, jfr != null);
+            return new Run(complete, seconds, result.getNetRuntime() / 1e3);
         }
 
         /** The Flink SQL version into an emptied table, verified. */
@@ -210,18 +237,26 @@ public final class SideBySideBenchmark {
             truncate();
             String checkpoints =
                     Files.createTempDirectory("bench-sql-checkpoints").toUri().toString();
+            TickGenerator.Produced expected = new TickGenerator.Produced(ticks, bars);
             long t = System.nanoTime();
-            long net = jfr == null
-                    ? FlinkSqlBars.run(kafka.bootstrapServers(), topic, dbUrl, parallelism, checkpoints)
-                    : JfrSummary.record(
-                            jfr,
-                            () -> FlinkSqlBars.run(kafka.bootstrapServers(), topic, dbUrl, parallelism, checkpoints));
+            long net;
+            double complete;
+            try (ResultsComplete results = ResultsComplete.watch(dbUrl, expected)) {
+                net = jfr == null
+                        ? FlinkSqlBars.run(kafka.bootstrapServers(), topic, dbUrl, parallelism, checkpoints)
+                        : JfrSummary.record(
+                                jfr,
+                                () -> FlinkSqlBars.run(
+                                        kafka.bootstrapServers(), topic, dbUrl, parallelism, checkpoints));
+                complete = results.seconds();
+            }
             double seconds = (System.nanoTime() - t) / 1e9;
             System.out.printf(
-                    "  Flink SQL p%d on %s: %.2f s wall, %.2f s net runtime%n", parallelism, topic, seconds, net / 1e3);
+                    "  Flink SQL p%d on %s: results complete after %.2f s, finished after %.2f s, %.2f s net runtime%n",
+                    parallelism, topic, complete, seconds, net / 1e3);
             // Workload runs are the recorded ones; they have the single thread's rows to compare with.
-            verify(new TickGenerator.Produced(ticks, bars), jfr != null);
-            return new Run(seconds, net / 1e3);
+            verify(expected, jfr != null);
+            return new Run(complete, seconds, net / 1e3);
         }
 
         void truncate() throws Exception {
