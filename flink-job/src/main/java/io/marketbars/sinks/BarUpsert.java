@@ -28,7 +28,7 @@ import io.marketbars.records.Bar;
 public final class BarUpsert {
     public static final String TABLE = "ohlcv_1m";
 
-    static final Upsert<Bar> UPSERT = Upsert.<Bar>into(TABLE)
+    public static final Upsert<Bar> UPSERT = Upsert.<Bar>into(TABLE)
             .key("symbol", TEXT, (ps, i, b) -> ps.setString(i, b.symbol))
             .key("bucket", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
             .value("open", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.open))
