@@ -14,7 +14,7 @@ import io.marketbars.records.Bar;
 /**
  * The {@code ohlcv_1m} upsert through the Flink JDBC connector: at-least-once delivery of
  * idempotent upserts, which gives exactly-once rows. Batches flush by size, by time and before
- * every checkpoint barrier; each batch is one {@code INSERT .. SELECT .. FROM unnest(..)} statement
+ * every checkpoint barrier; each batch is one {@code INSERT .. SELECT unnest(..), ..} statement
  * ({@link Upsert}).
  *
  * <p>The {@code WHERE} clause keeps a row from going backwards. A version's revision is

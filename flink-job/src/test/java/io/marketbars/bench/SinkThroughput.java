@@ -415,19 +415,35 @@ public final class SinkThroughput {
             for (String column : BarUpsert.UPSERT.columnNames()) {
                 aggregates.append(aggregates.length() == 0 ? "" : ", ").append("array_agg(" + column + ")::text");
             }
-            List<String> arrays = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT " + aggregates + " FROM staging")) {
-                rs.next();
-                for (int i = 1; i <= BarUpsert.UPSERT.columnNames().size(); i++) {
-                    arrays.add(rs.getString(i));
+            // The sink's batches: column arrays of 2,000 rows each (its default batch size), built untimed.
+            List<List<String>> batches = new ArrayList<>();
+            for (int offset = 0; offset < bars.length; offset += 2_000) {
+                try (ResultSet rs = s.executeQuery("SELECT " + aggregates + " FROM (SELECT * FROM staging ORDER BY"
+                        + " symbol, bucket OFFSET " + offset + " LIMIT 2000) b")) {
+                    rs.next();
+                    List<String> arrays = new ArrayList<>();
+                    for (int i = 1; i <= BarUpsert.UPSERT.columnNames().size(); i++) {
+                        arrays.add(rs.getString(i));
+                    }
+                    batches.add(arrays);
                 }
             }
+            // The sink's statement, and the same with FROM unnest(a, b, ..) AS u(..) instead of unnest() in the select
+            // list.
+            List<String> names = BarUpsert.UPSERT.columnNames();
+            String fromUnnest = sql.replaceFirst(
+                            "SELECT (unnest\\(.*\\[\\]\\)) ON CONFLICT",
+                            "SELECT * FROM unnest($1) AS u(" + String.join(", ", names) + ") ON CONFLICT")
+                    .replace("unnest(?::", "?::")
+                    .replace("[]),", "[],")
+                    .replace("[])) AS u", "[]) AS u");
             String[] labels = {
                 "INSERT .. SELECT from a table",
                 "the same with ON CONFLICT DO UPDATE WHERE guard",
-                "the sink's statement"
+                "the sink's statement, batches of 2,000",
+                "the same with FROM unnest(a, b, ..) AS u(..)"
             };
-            for (int step = 0; step < 3; step++) {
+            for (int step = 0; step < labels.length; step++) {
                 s.execute("TRUNCATE ohlcv_1m");
                 s.execute("CHECKPOINT");
                 double before = backendCpu(pid);
@@ -437,11 +453,13 @@ public final class SinkThroughput {
                 } else if (step == 1) {
                     s.execute("INSERT INTO ohlcv_1m (" + columns + ") SELECT * FROM staging" + onConflict);
                 } else {
-                    try (var ps = c.prepareStatement(sql)) {
-                        for (int i = 0; i < arrays.size(); i++) {
-                            ps.setString(i + 1, arrays.get(i));
+                    try (var ps = c.prepareStatement(step == 2 ? sql : fromUnnest)) {
+                        for (List<String> arrays : batches) {
+                            for (int i = 0; i < arrays.size(); i++) {
+                                ps.setString(i + 1, arrays.get(i));
+                            }
+                            ps.executeUpdate();
                         }
-                        ps.executeUpdate();
                     }
                 }
                 System.out.printf(
@@ -449,6 +467,9 @@ public final class SinkThroughput {
                         labels[step],
                         (backendCpu(pid) - before) * 1e6 / bars.length,
                         (System.nanoTime() - started) / 1e3 / bars.length);
+                if (step == 3) {
+                    System.out.println("  (" + fromUnnest + ")");
+                }
             }
         }
         empty(dbUrl, user);
