@@ -161,26 +161,42 @@ public final class SinkThroughput {
     }
 
     /** Seconds from the first byte to the commit. */
-    private static double copy(String dbUrl, String user, Bar[] bars) throws SQLException {
+    private static double copy(String dbUrl, String user, Bar[] bars) throws SQLException, InterruptedException {
+        long backend;
+        double seconds;
         try (Connection c = DriverManager.getConnection(dbUrl, user, "")) {
-            c.setAutoCommit(false);
-            CopyManager copy = c.unwrap(BaseConnection.class).getCopyAPI();
-            long started = System.nanoTime();
-            CopyIn in =
-                    copy.copyIn("COPY ohlcv_1m (" + String.join(", ", BarUpsert.UPSERT.columnNames()) + ") FROM STDIN");
-            StringBuilder sb = new StringBuilder(1 << 17);
-            for (int i = 0; i < bars.length; i++) {
-                line(sb, bars[i]);
-                if (sb.length() > 1 << 16 || i == bars.length - 1) {
-                    byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-                    in.writeToCopy(bytes, 0, bytes.length);
-                    sb.setLength(0);
-                }
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                backend = rs.getLong(1);
             }
-            in.endCopy();
-            c.commit();
-            return (System.nanoTime() - started) / 1e9;
+            seconds = copy(c, bars);
         }
+        // Its backend gone and reaped, the server's CPU figure includes all of its work.
+        java.nio.file.Path proc = java.nio.file.Path.of("/proc/" + backend);
+        for (int i = 0; i < 250 && java.nio.file.Files.exists(proc); i++) {
+            Thread.sleep(20);
+        }
+        return seconds;
+    }
+
+    private static double copy(Connection c, Bar[] bars) throws SQLException {
+        c.setAutoCommit(false);
+        CopyManager copy = c.unwrap(BaseConnection.class).getCopyAPI();
+        long started = System.nanoTime();
+        CopyIn in = copy.copyIn("COPY ohlcv_1m (" + String.join(", ", BarUpsert.UPSERT.columnNames()) + ") FROM STDIN");
+        StringBuilder sb = new StringBuilder(1 << 17);
+        for (int i = 0; i < bars.length; i++) {
+            line(sb, bars[i]);
+            if (sb.length() > 1 << 16 || i == bars.length - 1) {
+                byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+                in.writeToCopy(bytes, 0, bytes.length);
+                sb.setLength(0);
+            }
+        }
+        in.endCopy();
+        c.commit();
+        return (System.nanoTime() - started) / 1e9;
     }
 
     /** One row in COPY's text format, the same values the sink sends: decimals and instants as text. */
