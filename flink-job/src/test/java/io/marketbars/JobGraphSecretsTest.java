@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.marketbars.config.JobOptions;
 import io.marketbars.pipeline.BarsPipeline;
 import io.marketbars.sinks.CollapsingConnectionProvider;
+import io.marketbars.sinks.ColumnType;
 import io.marketbars.sinks.MeteredJdbcSink;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -114,7 +115,10 @@ class JobGraphSecretsTest {
                     .returns(Types.STRING)
                     .sinkTo(new MeteredJdbcSink<>(
                             new CollapsingConnectionProvider(
-                                    new SimpleJdbcConnectionProvider(oldJdbc), "INSERT INTO t VALUES (?)", 1),
+                                    new SimpleJdbcConnectionProvider(oldJdbc),
+                                    "INSERT INTO t VALUES (?)",
+                                    1,
+                                    List.of(ColumnType.TEXT)),
                             JdbcExecutionOptions.defaults(),
                             new SimpleJdbcQueryStatement<String>(
                                     "INSERT INTO t VALUES (?)", (ps, s) -> ps.setString(1, s))))

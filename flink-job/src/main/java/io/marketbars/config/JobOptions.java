@@ -318,14 +318,6 @@ public final class JobOptions implements Serializable {
             "key.serializer",
             "value.serializer");
 
-    /** The JDBC URL with pgjdbc's batch rewriting switched on (multi-row INSERTs). */
-    public String sinkJdbcUrl() {
-        if (dbUrl.contains("reWriteBatchedInserts")) {
-            return dbUrl;
-        }
-        return dbUrl + (dbUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
-    }
-
     @Override
     public String toString() {
         // Deliberately no password and no Kafka client properties: this string is logged.

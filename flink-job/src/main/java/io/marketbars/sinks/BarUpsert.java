@@ -1,5 +1,9 @@
 package io.marketbars.sinks;
 
+import static io.marketbars.sinks.ColumnType.BIGINT;
+import static io.marketbars.sinks.ColumnType.NUMERIC;
+import static io.marketbars.sinks.ColumnType.TEXT;
+import static io.marketbars.sinks.ColumnType.TIMESTAMPTZ;
 import static io.marketbars.sinks.JdbcUpserts.decimal;
 import static io.marketbars.sinks.JdbcUpserts.micros;
 import static io.marketbars.sinks.JdbcUpserts.millis;
@@ -10,7 +14,8 @@ import io.marketbars.records.Bar;
 /**
  * The {@code ohlcv_1m} upsert through the Flink JDBC connector: at-least-once delivery of
  * idempotent upserts, which gives exactly-once rows. Batches flush by size, by time and before
- * every checkpoint barrier; pgjdbc rewrites each batch into one multi-row INSERT.
+ * every checkpoint barrier; each batch is one {@code INSERT .. SELECT unnest(..), ..} statement
+ * ({@link Upsert}).
  *
  * <p>The {@code WHERE} clause keeps a row from going backwards. A version's revision is
  * ({@code revision_epoch}, {@code trade_count}), compared lexicographically: within one epoch every
@@ -23,21 +28,21 @@ import io.marketbars.records.Bar;
 public final class BarUpsert {
     public static final String TABLE = "ohlcv_1m";
 
-    static final Upsert<Bar> UPSERT = Upsert.<Bar>into(TABLE)
-            .key("symbol", (ps, i, b) -> ps.setString(i, b.symbol))
-            .key("bucket", (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
-            .value("open", (ps, i, b) -> ps.setBigDecimal(i, b.open))
-            .value("high", (ps, i, b) -> ps.setBigDecimal(i, b.high))
-            .value("low", (ps, i, b) -> ps.setBigDecimal(i, b.low))
-            .value("close", (ps, i, b) -> ps.setBigDecimal(i, b.close))
-            .value("volume", (ps, i, b) -> ps.setBigDecimal(i, b.volume))
-            .value("turnover", (ps, i, b) -> ps.setBigDecimal(i, b.turnover))
-            .value("vwap", (ps, i, b) -> decimal(ps, i, b.vwap))
-            .value("trade_count", (ps, i, b) -> ps.setLong(i, b.tradeCount))
-            .value("buy_volume", (ps, i, b) -> ps.setBigDecimal(i, b.buyVolume))
-            .value("sell_volume", (ps, i, b) -> ps.setBigDecimal(i, b.sellVolume))
-            .value("first_trade_at", (ps, i, b) -> ps.setObject(i, micros(b.firstTradeMicros)))
-            .value("last_trade_at", (ps, i, b) -> ps.setObject(i, micros(b.lastTradeMicros)))
+    public static final Upsert<Bar> UPSERT = Upsert.<Bar>into(TABLE)
+            .key("symbol", TEXT, (ps, i, b) -> ps.setString(i, b.symbol))
+            .key("bucket", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
+            .value("open", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.open))
+            .value("high", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.high))
+            .value("low", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.low))
+            .value("close", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.close))
+            .value("volume", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.volume))
+            .value("turnover", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.turnover))
+            .value("vwap", NUMERIC, (ps, i, b) -> decimal(ps, i, b.vwap))
+            .value("trade_count", BIGINT, (ps, i, b) -> ps.setLong(i, b.tradeCount))
+            .value("buy_volume", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.buyVolume))
+            .value("sell_volume", NUMERIC, (ps, i, b) -> ps.setBigDecimal(i, b.sellVolume))
+            .value("first_trade_at", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, micros(b.firstTradeMicros)))
+            .value("last_trade_at", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, micros(b.lastTradeMicros)))
             .guardedBy("trade_count");
 
     static final String SQL = UPSERT.sql();

@@ -1,5 +1,9 @@
 package io.marketbars.sinks;
 
+import static io.marketbars.sinks.ColumnType.BIGINT;
+import static io.marketbars.sinks.ColumnType.NUMERIC;
+import static io.marketbars.sinks.ColumnType.TEXT;
+import static io.marketbars.sinks.ColumnType.TIMESTAMPTZ;
 import static io.marketbars.sinks.JdbcUpserts.decimal;
 import static io.marketbars.sinks.JdbcUpserts.micros;
 import static io.marketbars.sinks.JdbcUpserts.millis;
@@ -27,28 +31,28 @@ public final class BasisUpsert {
     public static final String TABLE = "basis_1m";
 
     static final Upsert<BasisBar> UPSERT = Upsert.<BasisBar>into(TABLE)
-            .key("contract", (ps, i, b) -> ps.setString(i, b.contract))
-            .key("bucket", (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
-            .value("underlying", (ps, i, b) -> ps.setString(i, b.underlying))
-            .value("basis_open", (ps, i, b) -> decimal(ps, i, b.basisOpen))
-            .value("basis_high", (ps, i, b) -> decimal(ps, i, b.basisHigh))
-            .value("basis_low", (ps, i, b) -> decimal(ps, i, b.basisLow))
-            .value("basis_close", (ps, i, b) -> decimal(ps, i, b.basisClose))
-            .value("futures_close", (ps, i, b) -> decimal(ps, i, b.futuresClose))
-            .value("index_close", (ps, i, b) -> decimal(ps, i, b.indexClose))
-            .value("index_close_at", (ps, i, b) -> {
+            .key("contract", TEXT, (ps, i, b) -> ps.setString(i, b.contract))
+            .key("bucket", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
+            .value("underlying", TEXT, (ps, i, b) -> ps.setString(i, b.underlying))
+            .value("basis_open", NUMERIC, (ps, i, b) -> decimal(ps, i, b.basisOpen))
+            .value("basis_high", NUMERIC, (ps, i, b) -> decimal(ps, i, b.basisHigh))
+            .value("basis_low", NUMERIC, (ps, i, b) -> decimal(ps, i, b.basisLow))
+            .value("basis_close", NUMERIC, (ps, i, b) -> decimal(ps, i, b.basisClose))
+            .value("futures_close", NUMERIC, (ps, i, b) -> decimal(ps, i, b.futuresClose))
+            .value("index_close", NUMERIC, (ps, i, b) -> decimal(ps, i, b.indexClose))
+            .value("index_close_at", TIMESTAMPTZ, (ps, i, b) -> {
                 if (b.indexClose == null) {
                     ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
                 } else {
                     ps.setObject(i, micros(b.indexCloseMicros));
                 }
             })
-            .value("basis_close_bps", (ps, i, b) -> decimal(ps, i, b.basisCloseBps))
-            .value("joined_count", (ps, i, b) -> ps.setLong(i, b.joinedCount))
-            .value("unjoined_count", (ps, i, b) -> ps.setLong(i, b.unjoinedCount))
-            .value("first_trade_at", (ps, i, b) -> ps.setObject(i, micros(b.firstTradeMicros)))
-            .value("last_trade_at", (ps, i, b) -> ps.setObject(i, micros(b.lastTradeMicros)))
-            .value("index_revision", (ps, i, b) -> ps.setLong(i, b.indexRevision))
+            .value("basis_close_bps", NUMERIC, (ps, i, b) -> decimal(ps, i, b.basisCloseBps))
+            .value("joined_count", BIGINT, (ps, i, b) -> ps.setLong(i, b.joinedCount))
+            .value("unjoined_count", BIGINT, (ps, i, b) -> ps.setLong(i, b.unjoinedCount))
+            .value("first_trade_at", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, micros(b.firstTradeMicros)))
+            .value("last_trade_at", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, micros(b.lastTradeMicros)))
+            .value("index_revision", BIGINT, (ps, i, b) -> ps.setLong(i, b.indexRevision))
             .guardedBy("joined_count + unjoined_count", "index_revision");
 
     static final String SQL = UPSERT.sql();

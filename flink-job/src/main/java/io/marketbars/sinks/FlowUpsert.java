@@ -1,5 +1,11 @@
 package io.marketbars.sinks;
 
+import static io.marketbars.sinks.ColumnType.BIGINT;
+import static io.marketbars.sinks.ColumnType.DATE;
+import static io.marketbars.sinks.ColumnType.INTEGER;
+import static io.marketbars.sinks.ColumnType.NUMERIC;
+import static io.marketbars.sinks.ColumnType.TEXT;
+import static io.marketbars.sinks.ColumnType.TIMESTAMPTZ;
 import static io.marketbars.sinks.JdbcUpserts.decimal;
 import static io.marketbars.sinks.JdbcUpserts.micros;
 import static io.marketbars.sinks.JdbcUpserts.millis;
@@ -22,27 +28,27 @@ public final class FlowUpsert {
     public static final String TABLE = "foreign_flow_1m";
 
     static final Upsert<FlowBar> UPSERT = Upsert.<FlowBar>into(TABLE)
-            .key("symbol", (ps, i, b) -> ps.setString(i, b.symbol))
-            .key("bucket", (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
-            .value("trading_day", (ps, i, b) -> ps.setObject(i, LocalDate.ofEpochDay(b.tradingDay)))
-            .value("buy_qty", (ps, i, b) -> decimal(ps, i, b.buyQty))
-            .value("sell_qty", (ps, i, b) -> decimal(ps, i, b.sellQty))
-            .value("net_qty", (ps, i, b) -> decimal(ps, i, b.netQty))
-            .value("buy_value", (ps, i, b) -> decimal(ps, i, b.buyValue))
-            .value("sell_value", (ps, i, b) -> decimal(ps, i, b.sellValue))
-            .value("net_value", (ps, i, b) -> decimal(ps, i, b.netValue))
-            .value("day_buy_qty", (ps, i, b) -> decimal(ps, i, b.dayBuyQty))
-            .value("day_sell_qty", (ps, i, b) -> decimal(ps, i, b.daySellQty))
-            .value("day_buy_value", (ps, i, b) -> decimal(ps, i, b.dayBuyValue))
-            .value("day_sell_value", (ps, i, b) -> decimal(ps, i, b.daySellValue))
-            .value("buy_qty_per_min", (ps, i, b) -> decimal(ps, i, b.buyQtyPerMin))
-            .value("sell_qty_per_min", (ps, i, b) -> decimal(ps, i, b.sellQtyPerMin))
-            .value("net_qty_per_min", (ps, i, b) -> decimal(ps, i, b.netQtyPerMin))
-            .value("rated_span_ms", (ps, i, b) -> ps.setLong(i, b.ratedSpanMillis))
-            .value("snapshot_count", (ps, i, b) -> ps.setInt(i, b.snapshotCount))
-            .value("reset_count", (ps, i, b) -> ps.setInt(i, b.resetCount))
-            .value("last_snapshot_at", (ps, i, b) -> ps.setObject(i, micros(b.lastSnapshotMicros)))
-            .value("snapshot_revision", (ps, i, b) -> ps.setLong(i, b.snapshotRevision))
+            .key("symbol", TEXT, (ps, i, b) -> ps.setString(i, b.symbol))
+            .key("bucket", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, millis(b.bucketStartMillis)))
+            .value("trading_day", DATE, (ps, i, b) -> ps.setObject(i, LocalDate.ofEpochDay(b.tradingDay)))
+            .value("buy_qty", NUMERIC, (ps, i, b) -> decimal(ps, i, b.buyQty))
+            .value("sell_qty", NUMERIC, (ps, i, b) -> decimal(ps, i, b.sellQty))
+            .value("net_qty", NUMERIC, (ps, i, b) -> decimal(ps, i, b.netQty))
+            .value("buy_value", NUMERIC, (ps, i, b) -> decimal(ps, i, b.buyValue))
+            .value("sell_value", NUMERIC, (ps, i, b) -> decimal(ps, i, b.sellValue))
+            .value("net_value", NUMERIC, (ps, i, b) -> decimal(ps, i, b.netValue))
+            .value("day_buy_qty", NUMERIC, (ps, i, b) -> decimal(ps, i, b.dayBuyQty))
+            .value("day_sell_qty", NUMERIC, (ps, i, b) -> decimal(ps, i, b.daySellQty))
+            .value("day_buy_value", NUMERIC, (ps, i, b) -> decimal(ps, i, b.dayBuyValue))
+            .value("day_sell_value", NUMERIC, (ps, i, b) -> decimal(ps, i, b.daySellValue))
+            .value("buy_qty_per_min", NUMERIC, (ps, i, b) -> decimal(ps, i, b.buyQtyPerMin))
+            .value("sell_qty_per_min", NUMERIC, (ps, i, b) -> decimal(ps, i, b.sellQtyPerMin))
+            .value("net_qty_per_min", NUMERIC, (ps, i, b) -> decimal(ps, i, b.netQtyPerMin))
+            .value("rated_span_ms", BIGINT, (ps, i, b) -> ps.setLong(i, b.ratedSpanMillis))
+            .value("snapshot_count", INTEGER, (ps, i, b) -> ps.setInt(i, b.snapshotCount))
+            .value("reset_count", INTEGER, (ps, i, b) -> ps.setInt(i, b.resetCount))
+            .value("last_snapshot_at", TIMESTAMPTZ, (ps, i, b) -> ps.setObject(i, micros(b.lastSnapshotMicros)))
+            .value("snapshot_revision", BIGINT, (ps, i, b) -> ps.setLong(i, b.snapshotRevision))
             .guardedBy("snapshot_revision");
 
     static final String SQL = UPSERT.sql();

@@ -8,14 +8,16 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
  * The one way every bar table is written: the Flink JDBC connector's sink ({@link MeteredJdbcSink},
- * with batch metrics), at-least-once, with idempotent upserts, batches flushed by size, by time and before every checkpoint barrier, and
- * versions of one row within a batch collapsed (see {@link CollapsingConnectionProvider}). The password is
+ * with batch metrics), at-least-once, with idempotent upserts, batches flushed by size, by time and before every checkpoint barrier,
+ * versions of one row within a batch collapsed, and each batch sent as one statement of column arrays (see
+ * {@link CollapsingConnectionProvider}). The password is
  * not in the sink: {@link ResolvingPasswordProvider} reads it on the TaskManager when it connects.
  */
 public final class JdbcUpserts {
@@ -23,10 +25,12 @@ public final class JdbcUpserts {
 
     /**
      * @param keyParameters how many leading statement parameters identify a row (the primary key)
+     * @param columnTypes each statement parameter's column type: batches go out as one array per column
      */
-    public static <T> MeteredJdbcSink<T> sink(JobOptions options, JdbcQueryStatement<T> statement, int keyParameters) {
+    public static <T> MeteredJdbcSink<T> sink(
+            JobOptions options, JdbcQueryStatement<T> statement, int keyParameters, List<ColumnType> columnTypes) {
         JdbcConnectionOptions connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                .withUrl(options.sinkJdbcUrl())
+                .withUrl(options.dbUrl)
                 .withDriverName("org.postgresql.Driver")
                 .withUsername(options.dbUser)
                 .build();
@@ -39,7 +43,8 @@ public final class JdbcUpserts {
                 new CollapsingConnectionProvider(
                         new ResolvingPasswordProvider(connection, options.dbPasswordLocation()),
                         statement.query(),
-                        keyParameters),
+                        keyParameters,
+                        columnTypes),
                 execution,
                 statement);
     }

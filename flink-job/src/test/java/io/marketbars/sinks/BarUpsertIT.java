@@ -18,7 +18,7 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The upsert statement and its per-batch collapsing, against a real PostgreSQL with batch rewriting on. */
+/** The upsert statement (one per batch, from column arrays) and its per-batch collapsing, against a real PostgreSQL. */
 class BarUpsertIT {
     private static final long BUCKET = 1_733_105_700_000L;
 
@@ -55,7 +55,7 @@ class BarUpsertIT {
 
     private SimpleJdbcConnectionProvider plainProvider() {
         return new SimpleJdbcConnectionProvider(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                .withUrl(options.sinkJdbcUrl())
+                .withUrl(options.dbUrl)
                 .withDriverName("org.postgresql.Driver")
                 .withUsername(options.dbUser)
                 .build());
@@ -78,18 +78,52 @@ class BarUpsertIT {
     }
 
     @Test
-    void withoutCollapsingTwoVersionsInOneRewrittenBatchFail() throws Exception {
+    void withoutCollapsingTwoVersionsInOneStatementFail() throws Exception {
         try (var provider = plainProvider()) {
             Connection c = provider.getOrEstablishConnection();
-            assertThatThrownBy(() -> write(c, bar("A", "10.10", 1), bar("A", "10.10", 2)))
-                    .hasStackTraceContaining("cannot affect row a second time");
+            c.setAutoCommit(false);
+            // Every parameter a key: nothing collapses, both versions of A go into the one statement.
+            PreparedStatement ps = CollapsingConnectionProvider.collapsing(
+                    c.prepareStatement(BarUpsert.SQL),
+                    BarUpsert.SQL,
+                    BarUpsert.UPSERT.columnTypes().size(),
+                    BarUpsert.UPSERT.columnTypes(),
+                    SinkMetrics.unregistered());
+            BarUpsert.Statement binder = new BarUpsert.Statement();
+            for (Bar b : new Bar[] {bar("A", "10.10", 1), bar("A", "10.10", 2)}) {
+                binder.statement(ps, b);
+                ps.addBatch();
+            }
+            assertThatThrownBy(ps::executeBatch)
+                    .hasMessageContaining("SQLState 21000")
+                    .hasMessageContaining("cannot affect row a second time");
+        }
+    }
+
+    @Test
+    void inOneBatchEachRowIsGuardedOnItsOwn() throws Exception {
+        try (var provider = new CollapsingConnectionProvider(
+                plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS, BarUpsert.UPSERT.columnTypes())) {
+            Connection c = provider.getOrEstablishConnection();
+            write(c, bar("A", "10.30", 5), bar("B", "20.30", 5));
+            write(c, bar("A", "10.10", 4), bar("B", "20.40", 6), bar("C", "30.00", 1));
+            try (ResultSet rs = c.createStatement()
+                    .executeQuery("SELECT symbol, open::text, trade_count FROM ohlcv_1m ORDER BY symbol")) {
+                StringBuilder rows = new StringBuilder();
+                while (rs.next()) {
+                    rows.append(rs.getString(1) + " " + rs.getString(2) + " " + rs.getLong(3) + "; ");
+                }
+                assertThat(rows.toString())
+                        .as("A's older version is skipped, B's newer one and the new C are written")
+                        .isEqualTo("A 10.30 5; B 20.40 6; C 30.00 1; ");
+            }
         }
     }
 
     @Test
     void collapsingKeepsTheNewestVersionPerRowAndStoresExactDecimals() throws Exception {
-        try (var provider =
-                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider = new CollapsingConnectionProvider(
+                plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS, BarUpsert.UPSERT.columnTypes())) {
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.10", 1), bar("B", "0.00012345", 7), bar("A", "10.10", 2), bar("A", "10.20", 3));
             try (ResultSet rs = c.createStatement()
@@ -109,8 +143,8 @@ class BarUpsertIT {
 
     @Test
     void anOlderVersionReplayedAfterARestoreNeverOverwritesANewerOne() throws Exception {
-        try (var provider =
-                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider = new CollapsingConnectionProvider(
+                plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS, BarUpsert.UPSERT.columnTypes())) {
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.30", 5));
             write(c, bar("A", "10.10", 4));
@@ -124,8 +158,8 @@ class BarUpsertIT {
 
     @Test
     void theSameVersionWrittenAgainLeavesTheRowAsItWas() throws Exception {
-        try (var provider =
-                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider = new CollapsingConnectionProvider(
+                plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS, BarUpsert.UPSERT.columnTypes())) {
             Connection c = provider.getOrEstablishConnection();
             write(c, bar("A", "10.30", 5));
             String first = storedRow(c);
@@ -136,8 +170,8 @@ class BarUpsertIT {
 
     @Test
     void aCorrectionWithAHigherEpochReplacesTheRowEvenWithFewerTradesAndAnOlderEpochNeverComesBack() throws Exception {
-        try (var provider =
-                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider = new CollapsingConnectionProvider(
+                plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS, BarUpsert.UPSERT.columnTypes())) {
             Connection c = provider.getOrEstablishConnection();
             write(c, 0, bar("A", "10.30", 5));
             write(c, 1, bar("A", "10.10", 3)); // a rerun that now rejects two of the trades
@@ -169,8 +203,8 @@ class BarUpsertIT {
 
     @Test
     void metricsCountEachDatabaseRoundTripAndTheRowsLeftAfterCollapsing() throws Exception {
-        try (var provider =
-                new CollapsingConnectionProvider(plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS)) {
+        try (var provider = new CollapsingConnectionProvider(
+                plainProvider(), BarUpsert.SQL, BarUpsert.KEY_PARAMETERS, BarUpsert.UPSERT.columnTypes())) {
             SinkMetrics metrics = SinkMetrics.register(new UnregisteredMetricsGroup());
             provider.bindMetrics(metrics);
             Connection c = provider.getOrEstablishConnection();

@@ -53,7 +53,7 @@ class BasisUpsertIT {
     }
 
     private void write(int epoch, BasisBar... versions) throws SQLException {
-        UpsertBatches.write(c, new BasisUpsert.Statement(epoch), BasisUpsert.KEY_PARAMETERS, versions);
+        UpsertBatches.write(c, new BasisUpsert.Statement(epoch), BasisUpsert.UPSERT, versions);
     }
 
     private String stored() throws SQLException {

@@ -95,7 +95,7 @@ class DbPasswordFileIT {
         // The sink's provider as a TaskManager gets it: built by the job, serialized, restored.
         ResolvingPasswordProvider provider = InstantiationUtil.clone(new ResolvingPasswordProvider(
                 new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(options(file).sinkJdbcUrl())
+                        .withUrl(options(file).dbUrl)
                         .withDriverName("org.postgresql.Driver")
                         .withUsername(LOGIN)
                         .build(),

@@ -49,7 +49,7 @@ class FlowUpsertIT {
     }
 
     private void write(int epoch, FlowBar... versions) throws SQLException {
-        UpsertBatches.write(c, new FlowUpsert.Statement(epoch), FlowUpsert.KEY_PARAMETERS, versions);
+        UpsertBatches.write(c, new FlowUpsert.Statement(epoch), FlowUpsert.UPSERT, versions);
     }
 
     private String stored() throws SQLException {

@@ -57,6 +57,7 @@ public final class JobUpserts {
                 c.prepareStatement(BarUpsert.SQL),
                 BarUpsert.SQL,
                 BarUpsert.KEY_PARAMETERS,
+                BarUpsert.UPSERT.columnTypes(),
                 SinkMetrics.unregistered())) {
             BarUpsert.Statement binder = new BarUpsert.Statement();
             for (Bar b : bars) {

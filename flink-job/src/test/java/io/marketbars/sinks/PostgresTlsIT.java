@@ -116,7 +116,7 @@ class PostgresTlsIT {
         // The sink's connection provider as a TaskManager gets it (serialized, restored) is encrypted.
         ResolvingPasswordProvider provider = InstantiationUtil.clone(new ResolvingPasswordProvider(
                 new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(options.sinkJdbcUrl())
+                        .withUrl(options.dbUrl)
                         .withDriverName("org.postgresql.Driver")
                         .withUsername(pg.user())
                         .build(),

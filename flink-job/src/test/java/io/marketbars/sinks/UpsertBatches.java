@@ -1,38 +1,29 @@
 package io.marketbars.sinks;
 
-import io.marketbars.config.JobOptions;
 import io.marketbars.testing.TestServices;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /** One batch through an upsert's statement, binder and batch collapsing, as the sink's writer sends it. */
 final class UpsertBatches {
     private UpsertBatches() {}
 
-    /** A fresh migrated database, with the sink's JDBC URL (batch rewriting on). */
+    /** A fresh migrated database. */
     static String database() {
-        String url = TestServices.migratedDatabase("upsert");
-        return JobOptions.fromArgs(
-                        new String[] {
-                            "--db-url",
-                            url,
-                            "--db-user",
-                            TestServices.postgres().user()
-                        },
-                        Map.of())
-                .sinkJdbcUrl();
+        return TestServices.migratedDatabase("upsert");
     }
 
     @SafeVarargs
-    static <T> void write(Connection c, JdbcQueryStatement<T> binder, int keyParameters, T... rows)
-            throws SQLException {
+    static <T> void write(Connection c, Upsert.Statement<T> binder, Upsert<T> upsert, T... rows) throws SQLException {
         c.setAutoCommit(false); // the connector's writer batches in a transaction as well
         try (PreparedStatement ps = CollapsingConnectionProvider.collapsing(
-                c.prepareStatement(binder.query()), binder.query(), keyParameters, SinkMetrics.unregistered())) {
+                c.prepareStatement(binder.query()),
+                binder.query(),
+                upsert.keyParameters(),
+                upsert.columnTypes(),
+                SinkMetrics.unregistered())) {
             for (T row : List.of(rows)) {
                 binder.statement(ps, row);
                 ps.addBatch();
