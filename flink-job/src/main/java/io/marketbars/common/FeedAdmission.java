@@ -41,12 +41,50 @@ public final class FeedAdmission implements Serializable {
         outOfRange = metrics.counter(prefix + "TimestampOutOfRange");
     }
 
+    /** Takes the suspect at (partition, offset) out of a key's records; returns it, or null if not held. */
+    @FunctionalInterface
+    public interface SuspectRemover<T> {
+        T remove(int partition, long offset) throws Exception;
+    }
+
     /**
      * Judges {@code r} against the key's records {@code held}; when admitted, advances {@code clock}
      * (first removing from {@code held} a suspect that {@code r} refutes, dead-lettered).
      */
     public <T extends FeedRecord> Admission<T> admit(
             T r, KeyClock clock, T[] held, long flinkWatermark, Consumer<DeadLetter> deadLetters) {
+        Object[] box = {held};
+        boolean admitted;
+        try {
+            admitted = admit(
+                    r,
+                    clock,
+                    flinkWatermark,
+                    (partition, offset) -> {
+                        @SuppressWarnings("unchecked")
+                        SortedRecords.Removed<T> removed = SortedRecords.remove((T[]) box[0], partition, offset);
+                        box[0] = removed.records();
+                        return removed.removed();
+                    },
+                    deadLetters);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // the array remover throws nothing
+        }
+        @SuppressWarnings("unchecked")
+        T[] after = (T[]) box[0];
+        return new Admission<>(admitted, after);
+    }
+
+    /**
+     * Judges {@code r}; when admitted, advances {@code clock}, first taking out (through {@code
+     * remover}) and dead-lettering a suspect that {@code r} refutes. For keys whose records are in
+     * a map or list state rather than an array.
+     */
+    public <T extends FeedRecord> boolean admit(
+            T r, KeyClock clock, long flinkWatermark, SuspectRemover<T> remover, Consumer<DeadLetter> deadLetters)
+            throws Exception {
         long watermark = Math.max(flinkWatermark, policy.keyWatermark(clock.maxTimestamp));
         long ts = r.tsMillis();
         if (policy.tooFarAhead(ts, watermark)) {
@@ -56,7 +94,7 @@ public final class FeedAdmission implements Serializable {
                     RejectReason.TIMESTAMP_OUT_OF_RANGE,
                     "more than max-ahead-of-watermark ahead of watermark " + watermark,
                     sourceTopic));
-            return new Admission<>(false, held);
+            return false;
         }
         long cleanup = policy.cleanupTime(ts);
         if (cleanup <= watermark) {
@@ -66,15 +104,14 @@ public final class FeedAdmission implements Serializable {
                     RejectReason.LATE_BEYOND_ALLOWED_LATENESS,
                     "minute closed for good at watermark " + cleanup + ", watermark is " + watermark,
                     sourceTopic));
-            return new Admission<>(false, held);
+            return false;
         }
         if (clock.refutedBy(r, policy.maxClockJumpMillis())) {
-            SortedRecords.Removed<T> removed = SortedRecords.remove(held, clock.suspectPartition, clock.suspectOffset);
-            held = removed.records();
-            if (removed.removed() != null) {
+            T removed = remover.remove(clock.suspectPartition, clock.suspectOffset);
+            if (removed != null) {
                 outOfRange.inc();
                 deadLetters.accept(DeadLetters.ofValid(
-                        removed.removed(),
+                        removed,
                         RejectReason.TIMESTAMP_OUT_OF_RANGE,
                         "jumped more than max-clock-jump ahead of its key's clock and the next " + what
                                 + " did not follow",
@@ -82,6 +119,6 @@ public final class FeedAdmission implements Serializable {
             }
         }
         clock.advance(r, policy.maxClockJumpMillis());
-        return new Admission<>(true, held);
+        return true;
     }
 }

@@ -4,7 +4,9 @@ import io.marketbars.records.IndexValue;
 import io.marketbars.records.Tick;
 
 /**
- * What {@link io.marketbars.basis.AsOfBasis} keeps per underlying index: the index's clock, its values and the futures
+ * The 0.1.0 layout, kept only so 0.1.0 savepoints restore: {@link io.marketbars.basis.AsOfBasis} moves a restored
+ * value into {@link BasisKeyScalars} and its list and map states the first time the index is touched. What it
+ * kept per underlying index: the index's clock, its values and the futures
  * trades on it, each for as long as a late record may still change a bar (the allowed lateness
  * past the minute), plus the last index value before that as the as-of base.
  */

@@ -5,8 +5,9 @@ import java.math.BigDecimal;
 import java.util.Arrays;
 
 /**
- * What {@link io.marketbars.ohlcv.OrderAndDeduplicate} remembers per symbol, in one state value so each tick costs one
- * state access: the ticks waiting for the watermark, the sequence numbers seen within the
+ * The 0.1.0 layout, kept only so 0.1.0 savepoints restore: {@link io.marketbars.ohlcv.OrderAndDeduplicate} moves a
+ * restored value into {@link TradeKeyScalars} and its list and map states the first time the symbol is touched.
+ * What it remembered per symbol, in one state value (on RocksDB, (de)serialized whole on every tick): the ticks waiting for the watermark, the sequence numbers seen within the
  * lateness horizon (sorted primitive arrays: a few bytes per tick rather than a boxed map entry),
  * the last in-order price for the tick rule, its newest event time, and the highest watermark it
  * has acted on.

@@ -3,13 +3,25 @@ package io.marketbars.ohlcv;
 import io.marketbars.common.ClockJumps;
 import io.marketbars.common.DeadLetters;
 import io.marketbars.common.EventTimePolicy;
+import io.marketbars.functions.TradeKeyScalars;
 import io.marketbars.functions.TradeKeyState;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.RejectReason;
 import io.marketbars.records.Tick;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -33,21 +45,40 @@ import org.apache.flink.util.Collector;
  * source reads in 200 ms, and after a restore it starts from nothing. The symbol's own watermark
  * depends only on the order of that symbol's ticks in its partition, so a replay, a restore or a
  * different parallelism reach the same verdicts.
+ *
+ * <p>State layout (cheap on RocksDB, where every access (de)serializes what it touches): the
+ * scalars in one small value ({@link TradeKeyScalars}), the pending ticks in a list state (a tick
+ * appends; a release reads the list, sorts it and keeps the rest), the seen sequence numbers in a
+ * map state (seq to expiry; a tick looks up and puts one entry; expired ones go in bulk when the
+ * watermark passes the earliest expiry, about once a minute). A 0.1.0 savepoint's single
+ * {@link TradeKeyState} value is moved into them the first time its symbol is touched.
  */
 public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick> {
     private static final long serialVersionUID = 1L;
+
+    /** The 0.1.0 layout: everything in one value. Read only to migrate a restored symbol. */
+    static final String LEGACY_STATE = "trade-key-state";
+
+    static final String SCALARS_STATE = "trade-key-scalars";
+    static final String PENDING_STATE = "trade-pending-ticks";
+    static final String SEEN_STATE = "trade-seen-seqs";
 
     private final EventTimePolicy policy;
     private final long stateRetentionMillis;
     private final String sourceTopic;
 
-    private transient ValueState<TradeKeyState> keyState;
+    private transient ValueState<TradeKeyState> legacyState;
+    private transient ValueState<TradeKeyScalars> scalars;
+    private transient ListState<Tick> pending;
+    private transient MapState<Long, Long> seen;
     private transient Counter duplicates;
     private transient Counter lateAccepted;
     private transient Counter lateDeadLettered;
     private transient Counter outOfRange;
     private transient Counter forgotten;
     private transient volatile long lastWatermark;
+    /** The last expiry boxed for the seen map: a minute's ticks share it (on the heap, one object). */
+    private transient Long lastExpiry;
 
     /** @param stateRetentionMillis how long a quiet symbol is remembered (its tick-rule price, its clock) */
     public OrderAndDeduplicate(EventTimePolicy policy, long stateRetentionMillis, String sourceTopic) {
@@ -58,7 +89,11 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
 
     @Override
     public void open(OpenContext openContext) {
-        keyState = getRuntimeContext().getState(new ValueStateDescriptor<>("trade-key-state", TradeKeyState.class));
+        legacyState = getRuntimeContext().getState(new ValueStateDescriptor<>(LEGACY_STATE, TradeKeyState.class));
+        scalars = getRuntimeContext().getState(new ValueStateDescriptor<>(SCALARS_STATE, TradeKeyScalars.class));
+        pending = getRuntimeContext()
+                .getListState(new ListStateDescriptor<>(PENDING_STATE, TypeInformation.of(Tick.class)));
+        seen = getRuntimeContext().getMapState(new MapStateDescriptor<>(SEEN_STATE, Types.LONG, Types.LONG));
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         duplicates = metrics.counter("duplicates");
         lateAccepted = metrics.counter("lateTicksAccepted");
@@ -74,9 +109,9 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
 
     @Override
     public void processElement(Tick tick, Context ctx, Collector<Tick> out) throws Exception {
-        TradeKeyState s = keyState.value();
+        TradeKeyScalars s = scalars();
         if (s == null) {
-            s = new TradeKeyState();
+            s = new TradeKeyScalars();
         }
         long ts = tick.tsMillis();
         long watermark = Math.max(
@@ -103,9 +138,17 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
                             "bar closed for good at watermark " + cleanupTime + ", watermark is " + watermark));
             return;
         }
-        if (tick.seq != null && !s.markSeen(tick.seq, cleanupTime)) {
-            duplicates.inc();
-            return;
+        if (tick.seq != null) {
+            if (seen.contains(tick.seq)) {
+                duplicates.inc();
+                return;
+            }
+            if (lastExpiry == null || lastExpiry != cleanupTime) {
+                lastExpiry = cleanupTime;
+            }
+            seen.put(tick.seq, lastExpiry);
+            s.seenCount++;
+            s.seenMinExpiry = Math.min(s.seenMinExpiry, cleanupTime);
         }
         advanceSymbolClock(s, tick, ctx);
         if (cleanupTime != s.cleanupTimer) {
@@ -115,31 +158,79 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         if (ts > watermark) {
             // One release timer per symbol, at its earliest pending tick: a new one only when
             // this tick becomes the earliest.
-            if (s.pendingCount == 0 || ts < s.pending[0].tsMillis()) {
+            if (s.pendingCount == 0 || ts < s.pendingEarliest) {
                 ctx.timerService().registerEventTimeTimer(ts);
+                s.pendingEarliest = ts;
             }
-            s.addPending(tick);
+            pending.add(tick);
+            s.pendingCount++;
         } else {
             lateAccepted.inc();
             tick.side = SideClassifier.sideOrQuoteRule(tick);
             out.collect(tick);
         }
-        keyState.update(s);
+        scalars.update(s);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Tick> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         lastWatermark = watermark;
-        TradeKeyState s = keyState.value();
+        TradeKeyScalars s = scalars();
         if (s == null) {
             return; // forgotten, or nothing ever accepted: a leftover timer has nothing to do
         }
         s.frontier = Math.max(s.frontier, watermark);
 
-        int n = s.releasable(watermark);
+        if (s.pendingCount > 0 && s.pendingEarliest <= watermark) {
+            release(s, watermark, out);
+        }
+        if (s.pendingCount > 0) {
+            ctx.timerService().registerEventTimeTimer(s.pendingEarliest);
+        }
+        if (s.seenCount > 0 && s.seenMinExpiry <= watermark) {
+            expireSeen(s, watermark);
+        }
+        if (s.pendingCount == 0
+                && s.seenCount == 0
+                && s.maxTimestamp != Long.MIN_VALUE
+                && s.maxTimestamp + stateRetentionMillis <= watermark) {
+            // Quiet for the whole retention: forget the symbol (a delisted or mistyped one must
+            // not keep state forever). Its next trade starts afresh, unclassified by the tick rule.
+            scalars.clear();
+            pending.clear();
+            seen.clear();
+            forgotten.inc();
+            return;
+        }
+        if (timestamp == s.forgetTimer) {
+            s.forgetTimer = Long.MIN_VALUE;
+        }
+        if (s.pendingCount == 0
+                && s.seenCount == 0
+                && s.forgetTimer == Long.MIN_VALUE
+                && s.maxTimestamp != Long.MIN_VALUE) {
+            // At most one such timer per symbol: when it fires on an active symbol, it moves on.
+            s.forgetTimer = saturatedAdd(s.maxTimestamp, stateRetentionMillis);
+            ctx.timerService().registerEventTimeTimer(s.forgetTimer);
+        }
+        scalars.update(s);
+    }
+
+    /**
+     * Emits, in (ts, seq) order, the pending ticks the watermark has passed, classifying each by
+     * the tick rule against the previous one; keeps the others. The list was appended in arrival
+     * order, mostly in time order already, so the sort is close to a single pass.
+     */
+    private void release(TradeKeyScalars s, long watermark, Collector<Tick> out) throws Exception {
+        Tick[] ticks = pendingTicks(s.pendingCount);
+        Arrays.sort(ticks, Tick::compareOrder);
+        int n = 0;
+        while (n < ticks.length && ticks[n].tsMillis() <= watermark) {
+            n++;
+        }
         for (int i = 0; i < n; i++) {
-            Tick t = s.pending[i];
+            Tick t = ticks[i];
             byte side = SideClassifier.sideOrQuoteRule(t);
             if (side == Tick.SIDE_UNKNOWN) {
                 side = SideClassifier.tickRule(t.price, s.lastPrice, s.lastMove);
@@ -155,35 +246,78 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             // The record carries this timer's timestamp; BarMinuteWindows reads the trade's own.
             out.collect(t);
         }
-        if (n > 0) {
-            s.dropPending(n);
+        keepPending(s, ticks, n, ticks.length);
+    }
+
+    /** The pending ticks, in the list's order (a copy: the heap backend hands out its own list). */
+    private Tick[] pendingTicks(int expected) throws Exception {
+        Iterable<Tick> held = pending.get();
+        List<Tick> all = new ArrayList<>(expected);
+        if (held != null) {
+            for (Tick t : held) {
+                all.add(t);
+            }
         }
-        if (s.pendingCount > 0) {
-            ctx.timerService().registerEventTimeTimer(s.pending[0].tsMillis());
+        return all.toArray(new Tick[0]);
+    }
+
+    /** Replaces the pending list with {@code ticks[from, to)}, sorted. */
+    private void keepPending(TradeKeyScalars s, Tick[] ticks, int from, int to) throws Exception {
+        s.pendingCount = to - from;
+        if (s.pendingCount == 0) {
+            s.pendingEarliest = Long.MAX_VALUE;
+            pending.clear();
+        } else {
+            s.pendingEarliest = ticks[from].tsMillis();
+            pending.update(Arrays.asList(ticks).subList(from, to));
         }
-        s.expireSeen(watermark);
-        if (s.pendingCount == 0
-                && s.seenCount == 0
-                && s.maxTimestamp != Long.MIN_VALUE
-                && s.maxTimestamp + stateRetentionMillis <= watermark) {
-            // Quiet for the whole retention: forget the symbol (a delisted or mistyped one must
-            // not keep state forever). Its next trade starts afresh, unclassified by the tick rule.
-            keyState.clear();
-            forgotten.inc();
-            return;
+    }
+
+    /** Forgets every seq whose bar can no longer change at {@code watermark}, in one pass. */
+    private void expireSeen(TradeKeyScalars s, long watermark) throws Exception {
+        int left = 0;
+        long minExpiry = Long.MAX_VALUE;
+        Iterator<Map.Entry<Long, Long>> it = seen.iterator();
+        while (it.hasNext()) {
+            long expiry = it.next().getValue();
+            if (expiry <= watermark) {
+                it.remove();
+            } else {
+                left++;
+                minExpiry = Math.min(minExpiry, expiry);
+            }
         }
-        if (timestamp == s.forgetTimer) {
-            s.forgetTimer = Long.MIN_VALUE;
+        if (left == 0) {
+            seen.clear(); // drops the empty map itself, not only its entries
         }
-        if (s.pendingCount == 0
-                && s.seenCount == 0
-                && s.forgetTimer == Long.MIN_VALUE
-                && s.maxTimestamp != Long.MIN_VALUE) {
-            // At most one such timer per symbol: when it fires on an active symbol, it moves on.
-            s.forgetTimer = saturatedAdd(s.maxTimestamp, stateRetentionMillis);
-            ctx.timerService().registerEventTimeTimer(s.forgetTimer);
+        s.seenCount = left;
+        s.seenMinExpiry = minExpiry;
+    }
+
+    /**
+     * The symbol's scalars, or null for a symbol with no state. A symbol restored from a 0.1.0
+     * savepoint still has its single {@link TradeKeyState} value: it is moved into the new states
+     * here, once, and cleared.
+     */
+    private TradeKeyScalars scalars() throws Exception {
+        TradeKeyScalars s = scalars.value();
+        if (s != null) {
+            return s;
         }
-        keyState.update(s);
+        TradeKeyState old = legacyState.value();
+        if (old == null) {
+            return null;
+        }
+        s = TradeKeyScalars.of(old);
+        if (old.pendingCount > 0) {
+            pending.update(Arrays.asList(Arrays.copyOf(old.pending, old.pendingCount)));
+        }
+        for (int i = 0; i < old.seenCount; i++) {
+            seen.put(old.seenSeq[i], old.seenExpiry[i]);
+        }
+        scalars.update(s);
+        legacyState.clear();
+        return s;
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -196,10 +330,10 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
      * such a tick waits for the next one: ahead too confirms it, back near the old clock proves it
      * a bad clock, and it goes to the dead-letter output instead of into a bar minutes away.
      */
-    private void advanceSymbolClock(TradeKeyState s, Tick tick, Context ctx) {
+    private void advanceSymbolClock(TradeKeyScalars s, Tick tick, Context ctx) throws Exception {
         long ts = tick.tsMillis();
         if (ClockJumps.refutes(s.maxTimestamp, s.suspectTs, ts, policy.maxClockJumpMillis())) {
-            Tick bad = s.removePending(s.suspectPartition, s.suspectOffset);
+            Tick bad = removePending(s, s.suspectPartition, s.suspectOffset);
             if (bad != null) {
                 outOfRange.inc();
                 ctx.output(
@@ -217,6 +351,24 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             s.suspectOffset = tick.offset;
         }
         s.maxTimestamp = max;
+    }
+
+    /** Takes the pending tick at (partition, offset) out; null if it was already released. Rare: a refuted clock jump. */
+    private Tick removePending(TradeKeyScalars s, int partition, long offset) throws Exception {
+        if (s.pendingCount == 0) {
+            return null;
+        }
+        Tick[] ticks = pendingTicks(s.pendingCount);
+        Arrays.sort(ticks, Tick::compareOrder);
+        for (int i = 0; i < ticks.length; i++) {
+            Tick t = ticks[i];
+            if (t.partition == partition && t.offset == offset) {
+                System.arraycopy(ticks, i + 1, ticks, i, ticks.length - i - 1);
+                keepPending(s, ticks, 0, ticks.length - 1);
+                return t;
+            }
+        }
+        return null;
     }
 
     private DeadLetter deadLetter(Tick tick, RejectReason reason, String detail) {

@@ -195,7 +195,7 @@ class BasisAndFlowPipelineIT {
                 },
                 Map.of());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(BarsJob.configuration(options));
+        env.configure(jobConfiguration(options));
         BarsJob.configure(env, options);
         BarsPipeline.Sinks production = BarsJob.productionSinks(options);
         BarsPipeline.Sources sources = !injectFailure
@@ -212,7 +212,8 @@ class BasisAndFlowPipelineIT {
                                 options,
                                 indexTopic,
                                 new ThrottledUntilFailure<>(
-                                        FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()), 2));
+                                        FeedDeserializer.indexValues(options.maxFutureSkew.toMillis()),
+                                        recordsPerMilliWhileArmed()));
                     }
 
                     @Override
@@ -221,7 +222,8 @@ class BasisAndFlowPipelineIT {
                                 options,
                                 flowTopic,
                                 new ThrottledUntilFailure<>(
-                                        FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()), 2));
+                                        FeedDeserializer.flowSnapshots(options.maxFutureSkew.toMillis()),
+                                        recordsPerMilliWhileArmed()));
                     }
                 };
         BarsPipeline.Sinks sinks = !injectFailure
@@ -279,5 +281,15 @@ class BasisAndFlowPipelineIT {
         }
         Collections.sort(seen);
         return seen;
+    }
+
+    /** The Flink configuration the job runs with; a subclass runs the same tests on another state backend. */
+    protected org.apache.flink.configuration.Configuration jobConfiguration(JobOptions options) {
+        return BarsJob.configuration(options);
+    }
+
+    /** How fast the feeds run until the injected failure: slow enough for a checkpoint to complete first. */
+    protected int recordsPerMilliWhileArmed() {
+        return 2;
     }
 }

@@ -148,7 +148,7 @@ class OhlcvPipelineIT {
                 },
                 Map.of());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(BarsJob.configuration(options));
+        env.configure(jobConfiguration(options));
         BarsJob.configure(env, options);
         BarsPipeline.Sinks production = BarsJob.productionSinks(options);
         BarsPipeline.Sinks sinks = !injectFailure
@@ -222,5 +222,10 @@ class OhlcvPipelineIT {
             }
         }
         return rows;
+    }
+
+    /** The Flink configuration the job runs with; a subclass runs the same tests on another state backend. */
+    protected org.apache.flink.configuration.Configuration jobConfiguration(JobOptions options) {
+        return BarsJob.configuration(options);
     }
 }

@@ -1,0 +1,69 @@
+package io.marketbars.functions;
+
+import java.math.BigDecimal;
+
+/**
+ * The small per-symbol values of {@link io.marketbars.ohlcv.OrderAndDeduplicate}, in one state
+ * value of fixed size, so a tick reads and writes a few dozen bytes on RocksDB however busy the
+ * symbol is. The growing parts live in their own states: the pending ticks in a list state
+ * (appended per tick, sorted at release) and the seen sequence numbers in a map state (seq to
+ * expiry). Replaces {@link TradeKeyState}, whose arrays were (de)serialized whole on every tick.
+ *
+ * <p>The watermark is kept in state because Flink does not checkpoint watermarks: after a restore
+ * the operator would otherwise see Long.MIN_VALUE and accept ticks it had already dead-lettered as
+ * late, which would rebuild a purged bar from a fraction of its trades.
+ */
+public class TradeKeyScalars {
+    /** The highest watermark a timer of this symbol has acted on. */
+    public long frontier = Long.MIN_VALUE;
+    /** Newest trusted event time (ms) of this symbol; see {@link io.marketbars.common.ClockJumps}. */
+    public long maxTimestamp = Long.MIN_VALUE;
+    /** A tick that jumped ahead and is not confirmed yet (its ts, partition, offset), or MIN_VALUE. */
+    public long suspectTs = Long.MIN_VALUE;
+
+    public int suspectPartition;
+    public long suspectOffset;
+    /** The last in-order price, for the tick rule, and the direction of its last move. */
+    public BigDecimal lastPrice;
+
+    public byte lastMove;
+
+    /** How many sequence numbers the seen map holds, and the earliest expiry among them. */
+    public int seenCount;
+
+    public long seenMinExpiry = Long.MAX_VALUE;
+
+    /** How many ticks wait for the watermark, and the earliest event time (ms) among them. */
+    public int pendingCount;
+
+    public long pendingEarliest = Long.MAX_VALUE;
+    /** The cleanup timer last registered, so a run of ticks in one minute registers it once. */
+    public long cleanupTimer = Long.MIN_VALUE;
+    /** The one timer that forgets the symbol after a quiet retention period, or MIN_VALUE. */
+    public long forgetTimer = Long.MIN_VALUE;
+
+    public TradeKeyScalars() {}
+
+    /** The scalars of a 0.1.0 {@link TradeKeyState}; its arrays move to the list and map states. */
+    public static TradeKeyScalars of(TradeKeyState old) {
+        TradeKeyScalars s = new TradeKeyScalars();
+        s.frontier = old.frontier;
+        s.maxTimestamp = old.maxTimestamp;
+        s.suspectTs = old.suspectTs;
+        s.suspectPartition = old.suspectPartition;
+        s.suspectOffset = old.suspectOffset;
+        s.lastPrice = old.lastPrice;
+        s.lastMove = old.lastMove;
+        s.cleanupTimer = old.cleanupTimer;
+        s.forgetTimer = old.forgetTimer;
+        s.seenCount = old.seenCount;
+        for (int i = 0; i < old.seenCount; i++) {
+            s.seenMinExpiry = Math.min(s.seenMinExpiry, old.seenExpiry[i]);
+        }
+        s.pendingCount = old.pendingCount;
+        if (old.pendingCount > 0) {
+            s.pendingEarliest = old.pending[0].tsMillis();
+        }
+        return s;
+    }
+}
