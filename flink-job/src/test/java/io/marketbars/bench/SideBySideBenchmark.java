@@ -143,7 +143,17 @@ public final class SideBySideBenchmark {
                 b.verify(produced, true);
                 CopyAndAggregate.prepare(b.dbUrl);
 
+                // What checkpoints cost: the same job with five times as many of them.
+                Run frequent = b.job(topic, produced.ticks(), produced.bars(), 2, null, "2 s");
+
                 print(w, produced, timings);
+                double every10 = timings.get(2).seconds();
+                double extra = Math.max(0, frequent.complete() - every10);
+                System.out.printf(
+                        "  checkpoints: job p2 with one every 2 s took %.2f s to complete results against %.2f s with"
+                                + " one every 10 s; the extra checkpoints (4 in 5) cost %.2f s, so those every 10 s"
+                                + " cost about %.2f s, %.1f%% of the run%n",
+                        frequent.complete(), every10, extra, extra / 4, 100 * (extra / 4) / every10);
                 for (Path jfr : List.of(jfr1, jfr2, jfrSql)) {
                     System.out.println("  profile " + jfr + ":");
                     JfrSummary.print(jfr, 12);
@@ -211,8 +221,15 @@ public final class SideBySideBenchmark {
 
         /** The real job in replay mode into an emptied table, verified. */
         Run job(String topic, long ticks, long bars, int parallelism, Path jfr) throws Exception {
+            return job(topic, ticks, bars, parallelism, jfr, "10 s");
+        }
+
+        /** The same with another checkpoint interval. */
+        Run job(String topic, long ticks, long bars, int parallelism, Path jfr, String checkpointInterval)
+                throws Exception {
             truncate();
-            var env = ReplayJob.replay(kafka.bootstrapServers(), dbUrl, dbUser, topic, parallelism, "5000", "10 s");
+            var env = ReplayJob.replay(
+                    kafka.bootstrapServers(), dbUrl, dbUser, topic, parallelism, "5000", checkpointInterval);
             TickGenerator.Produced expected = new TickGenerator.Produced(ticks, bars);
             long t = System.nanoTime();
             JobExecutionResult result;
