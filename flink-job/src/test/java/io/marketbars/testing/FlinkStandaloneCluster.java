@@ -246,7 +246,9 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         c.put("rest.bind-address", "127.0.0.1");
         c.put("rest.port", restPort);
         c.put("blob.server.port", "0");
-        c.put("jobmanager.memory.process.size", "640m");
+        // The chart's (and Flink's own config.yaml's) JobManager size: with 640m the heap was 61 MiB,
+        // and the shared cluster's JobManager ran out of it after a dozen jobs (metric dumps).
+        c.put("jobmanager.memory.process.size", "1600m");
         c.put("taskmanager.memory.process.size", "1024m");
         c.put("taskmanager.memory.managed.size", "64m");
         c.put("taskmanager.numberOfTaskSlots", slots);
