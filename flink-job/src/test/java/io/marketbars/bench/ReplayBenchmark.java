@@ -59,43 +59,16 @@ public final class ReplayBenchmark {
                     "Produced %,d ticks (%d symbols, %d partitions, %.1f minutes) in %.1f s%n",
                     ticks, symbols, partitions, spanMillis / 60_000.0, (System.nanoTime() - t0) / 1e9);
 
-            String checkpoints = java.nio.file.Files.createTempDirectory("bench-checkpoints")
-                    .toUri()
-                    .toString();
-            JobOptions options = JobOptions.fromArgs(
-                    live
-                            ? new String[] {
-                                "--mode",
-                                "live",
-                                "--starting-offsets",
-                                "earliest",
-                                "--bootstrap-servers",
-                                kafka.bootstrapServers(),
-                                "--db-url",
-                                dbUrl,
-                                "--db-user",
-                                postgres.user(),
-                                "--parallelism",
-                                Integer.toString(parallelism),
-                                "--checkpoint-dir",
-                                checkpoints,
-                            }
-                            : new String[] {
-                                "--mode", "replay",
-                                "--bootstrap-servers", kafka.bootstrapServers(),
-                                "--db-url", dbUrl,
-                                "--db-user", postgres.user(),
-                                "--parallelism", Integer.toString(parallelism),
-                                "--sink-batch-size", p.get("sink-batch-size", "5000"),
-                                "--checkpoint-interval", p.get("checkpoint-interval", "10 s"),
-                                "--checkpoint-dir", checkpoints,
-                            },
-                    Map.of());
-            Configuration conf = BarsJob.configuration(options);
-            conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-            BarsJob.configure(env, options);
-            BarsPipeline.define(env, () -> BarsJob.tradesSource(options), BarsJob.productionSinks(options), options);
+            StreamExecutionEnvironment env = live
+                    ? liveJob(kafka, dbUrl, postgres.user(), parallelism)
+                    : ReplayJob.replay(
+                            kafka.bootstrapServers(),
+                            dbUrl,
+                            postgres.user(),
+                            "trades",
+                            parallelism,
+                            p.get("sink-batch-size", "5000"),
+                            p.get("checkpoint-interval", "10 s"));
 
             if (live) {
                 liveBacklog(env, kafka, dbUrl, ticks, expectedBars, parallelism);
@@ -124,6 +97,38 @@ public final class ReplayBenchmark {
                     ticks, parallelism, seconds, result.getNetRuntime() / 1e3, ticks / seconds);
         }
         System.exit(0);
+    }
+
+    /** The job in live mode with every other option at its default, reading the topic from its start. */
+    private static StreamExecutionEnvironment liveJob(EmbeddedKafka kafka, String dbUrl, String dbUser, int parallelism)
+            throws Exception {
+        String checkpoints = java.nio.file.Files.createTempDirectory("bench-checkpoints")
+                .toUri()
+                .toString();
+        JobOptions options = JobOptions.fromArgs(
+                new String[] {
+                    "--mode",
+                    "live",
+                    "--starting-offsets",
+                    "earliest",
+                    "--bootstrap-servers",
+                    kafka.bootstrapServers(),
+                    "--db-url",
+                    dbUrl,
+                    "--db-user",
+                    dbUser,
+                    "--parallelism",
+                    Integer.toString(parallelism),
+                    "--checkpoint-dir",
+                    checkpoints,
+                },
+                Map.of());
+        Configuration conf = BarsJob.configuration(options);
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+        BarsJob.configure(env, options);
+        BarsPipeline.define(env, () -> BarsJob.tradesSource(options), BarsJob.productionSinks(options), options);
+        return env;
     }
 
     /** Runs the live job until every tick is in a bar (or 10 minutes pass) and reports the dead letters. */
