@@ -294,7 +294,12 @@ class SlowSinkIT {
      */
     private static void checkCheckpoints(
             FlinkRest rest, JobID id, long lockedAtMillis, long releasedAtMillis, long failedBefore) throws Exception {
-        JsonNode cps = rest.checkpoints(id.toString());
+        // A checkpoint triggered just before this look may still be running: its outcome is part of the check.
+        JsonNode cps = FlinkRest.await(
+                () -> rest.checkpoints(id.toString()),
+                c -> c.path("counts").path("in_progress").asLong() == 0,
+                Duration.ofSeconds(60),
+                "no checkpoint in progress");
         JsonNode counts = cps.path("counts");
         LOG.info(
                 "Checkpoints: {} completed, {} failed ({} before the lock), {} in progress; longest end-to-end {} ms",
