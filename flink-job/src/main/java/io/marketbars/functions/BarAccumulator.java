@@ -3,7 +3,7 @@ package io.marketbars.functions;
 import java.math.BigDecimal;
 
 /**
- * The running state of one bar, and also a partial bar: {@link io.marketbars.ohlcv.CombineRuns} folds each run of
+ * The running state of one bar, and also a partial bar: {@link io.marketbars.ohlcv.OrderAndDeduplicate} folds the
  * released ticks of one symbol and minute into one of these, and the window merges them. Open and
  * close are kept with their full ordering key so that the result does not depend on the order
  * parts arrive in (late ticks arrive after later ones).

@@ -4,8 +4,8 @@ import java.math.BigDecimal;
 
 /**
  * The small per-symbol values of {@link io.marketbars.ohlcv.OrderAndDeduplicate}, in one state
- * value of fixed size, so a tick reads and writes a few dozen bytes on RocksDB however busy the
- * symbol is. The growing parts live in their own states: the pending ticks in a list state
+ * value of bounded size, so a tick reads and writes a few hundred bytes at most on RocksDB (the
+ * open minute's partial bar included) however busy the symbol is. The growing parts live in their own states: the pending ticks in a list state
  * (appended per tick, sorted at release) and the seen sequence numbers in a map state (seq to
  * expiry). Replaces {@link TradeKeyState}, whose arrays were (de)serialized whole on every tick.
  *
@@ -41,6 +41,12 @@ public class TradeKeyScalars {
     public long cleanupTimer = Long.MIN_VALUE;
     /** The one timer that forgets the symbol after a quiet retention period, or MIN_VALUE. */
     public long forgetTimer = Long.MIN_VALUE;
+    /**
+     * The released ticks of the minute the watermark is in, folded into one partial bar, or null.
+     * It goes to the window when the watermark passes the minute's end, so the window sees one
+     * part per symbol and minute however many releases fed it.
+     */
+    public BarAccumulator openPart;
 
     public TradeKeyScalars() {}
 

@@ -7,7 +7,7 @@ import org.apache.flink.api.common.functions.AggregateFunction;
 /**
  * Incremental OHLCV aggregation: one accumulator per symbol and minute, updated in place, so a
  * window holds a few hundred bytes however many trades it sees. The window's inputs are partial
- * bars from {@link CombineRuns} ({@link #addTick} builds them); every field is order-independent,
+ * bars from {@link OrderAndDeduplicate} ({@link #addTick} builds them); every field is order-independent,
  * so parts can be merged in any order.
  */
 public class BarAggregate implements AggregateFunction<BarAccumulator, BarAccumulator, BarAccumulator> {

@@ -13,10 +13,10 @@ import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 
 /**
  * Tumbling 1-minute event-time windows assigned from the partial bar's own trade time rather than
- * the stream record's timestamp. {@link OrderAndDeduplicate} releases many seconds of ticks from
- * one timer when the watermark jumps (a replay, a catch-up); those records all carry that timer's
- * timestamp, but each part still belongs to the minute it traded in ({@link CombineRuns} never
- * lets a part span two minutes).
+ * the stream record's timestamp. {@link OrderAndDeduplicate} emits parts from its timers, and
+ * when the watermark jumps (a replay, a catch-up) one timer emits the parts of many minutes; those
+ * records all carry that timer's timestamp, but each part still belongs to the minute it traded in
+ * (a part never spans two minutes).
  */
 public final class BarMinuteWindows extends WindowAssigner<BarAccumulator, TimeWindow> {
     private static final long serialVersionUID = 1L;

@@ -3,6 +3,8 @@ package io.marketbars.ohlcv;
 import io.marketbars.common.ClockJumps;
 import io.marketbars.common.DeadLetters;
 import io.marketbars.common.EventTimePolicy;
+import io.marketbars.common.Minutes;
+import io.marketbars.functions.BarAccumulator;
 import io.marketbars.functions.TradeKeyScalars;
 import io.marketbars.functions.TradeKeyState;
 import io.marketbars.records.DeadLetter;
@@ -13,6 +15,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -26,18 +29,31 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Per symbol: drops duplicate (symbol, seq) ticks, routes ticks beyond the allowed lateness to the
- * dead-letter output, and releases the others in (ts, seq, partition, offset) order once the
- * watermark passes them, classifying each trade's side on the way.
+ * dead-letter output, releases the others in (ts, seq, partition, offset) order once the watermark
+ * passes them, classifying each trade's side on the way, and folds the released ticks of each
+ * minute into one partial bar ({@link BarAccumulator}) that goes to the window when the watermark
+ * passes the minute's end.
  *
  * <p>Releasing in event-time order is what makes the tick rule deterministic: the "previous trade"
  * is the previous one in (ts, seq) order, whatever order Kafka partitions interleaved in. A tick
- * that arrives after the watermark passed it (late, but within the allowed lateness) is passed on
- * at once so its bar is updated; it keeps its explicit or quote-rule side, and is left unclassified
- * rather than compared with a price that followed it. State is bounded: pending ticks live for the
- * out-of-orderness bound, seen sequence numbers until their bar can no longer change.
+ * that arrives after the watermark passed it (late, but within the allowed lateness) goes on at
+ * once as a part of its own (or into the open minute's part, when it belongs to it) so its bar is
+ * updated; it keeps its explicit or quote-rule side, and is left unclassified rather than compared
+ * with a price that followed it. State is bounded: pending ticks live for the out-of-orderness
+ * bound, the partial bar for one minute, seen sequence numbers until their bar can no longer
+ * change.
+ *
+ * <p>Folding here rather than in the window is what keeps a busy job cheap: the window's state and
+ * its two timers are touched once per symbol and minute instead of once per release, and a release
+ * already holds the symbol's scalars, where the partial bar lives. The part carries every field
+ * with its ordering key, so the window merges it with late parts in any order.
+ *
+ * <p>Released ticks for which {@code passOn} holds (the futures trades the basis join needs) also
+ * go, in the same order and classified, to {@link #RELEASED_TICKS}.
  *
  * <p>"Late" is judged against the later of Flink's watermark and the symbol's own watermark (its
  * newest tick minus the out-of-orderness bound, kept in state). Flink's watermark alone would make
@@ -47,13 +63,14 @@ import org.apache.flink.util.Collector;
  * different parallelism reach the same verdicts.
  *
  * <p>State layout (cheap on RocksDB, where every access (de)serializes what it touches): the
- * scalars in one small value ({@link TradeKeyScalars}), the pending ticks in a list state (a tick
- * appends; a release reads the list, sorts it and keeps the rest), the seen sequence numbers in a
- * map state (seq to expiry; a tick looks up and puts one entry; expired ones go in bulk when the
- * watermark passes the earliest expiry, about once a minute). A 0.1.0 savepoint's single
- * {@link TradeKeyState} value is moved into them the first time its symbol is touched.
+ * scalars and the open minute's partial bar in one small value ({@link TradeKeyScalars}), the
+ * pending ticks in a list state (a tick appends; a release reads the list, sorts it and keeps the
+ * rest), the seen sequence numbers in a map state (seq to expiry; a tick looks up and puts one
+ * entry; expired ones go in bulk when the watermark passes the earliest expiry, about once a
+ * minute). A 0.1.0 savepoint's single {@link TradeKeyState} value is moved into them the first
+ * time its symbol is touched.
  */
-public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick> {
+public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarAccumulator> {
     private static final long serialVersionUID = 1L;
 
     /** The 0.1.0 layout: everything in one value. Read only to migrate a restored symbol. */
@@ -63,9 +80,14 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     static final String PENDING_STATE = "trade-pending-ticks";
     static final String SEEN_STATE = "trade-seen-seqs";
 
+    /** Released ticks, in order and classified, of the symbols {@code passOn} selects. */
+    public static final OutputTag<Tick> RELEASED_TICKS =
+            new OutputTag<>("released-ticks", TypeInformation.of(Tick.class));
+
     private final EventTimePolicy policy;
     private final long stateRetentionMillis;
     private final String sourceTopic;
+    private final FilterFunction<Tick> passOn;
 
     private transient ValueState<TradeKeyState> legacyState;
     private transient ValueState<TradeKeyScalars> scalars;
@@ -80,11 +102,16 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     /** The last expiry boxed for the seen map: a minute's ticks share it (on the heap, one object). */
     private transient Long lastExpiry;
 
-    /** @param stateRetentionMillis how long a quiet symbol is remembered (its tick-rule price, its clock) */
-    public OrderAndDeduplicate(EventTimePolicy policy, long stateRetentionMillis, String sourceTopic) {
+    /**
+     * @param stateRetentionMillis how long a quiet symbol is remembered (its tick-rule price, its clock)
+     * @param passOn which released ticks also go to {@link #RELEASED_TICKS}
+     */
+    public OrderAndDeduplicate(
+            EventTimePolicy policy, long stateRetentionMillis, String sourceTopic, FilterFunction<Tick> passOn) {
         this.policy = policy;
         this.stateRetentionMillis = stateRetentionMillis;
         this.sourceTopic = sourceTopic;
+        this.passOn = passOn;
     }
 
     @Override
@@ -108,7 +135,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     }
 
     @Override
-    public void processElement(Tick tick, Context ctx, Collector<Tick> out) throws Exception {
+    public void processElement(Tick tick, Context ctx, Collector<BarAccumulator> out) throws Exception {
         TradeKeyScalars s = scalars();
         if (s == null) {
             s = new TradeKeyScalars();
@@ -167,13 +194,20 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         } else {
             lateAccepted.inc();
             tick.side = SideClassifier.sideOrQuoteRule(tick);
-            out.collect(tick);
+            if (s.openPart != null && Minutes.ofMicros(s.openPart.openTs) == Minutes.ofMicros(tick.tsMicros)) {
+                // Its minute is still open (the watermark has not passed its end): the window gets
+                // it with the rest of the minute.
+                BarAggregate.addTick(s.openPart, tick);
+            } else {
+                out.collect(BarAggregate.addTick(newPart(tick.symbol), tick));
+            }
+            passOn(tick, ctx);
         }
         scalars.update(s);
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Tick> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<BarAccumulator> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         lastWatermark = watermark;
         TradeKeyScalars s = scalars();
@@ -183,16 +217,21 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         s.frontier = Math.max(s.frontier, watermark);
 
         if (s.pendingCount > 0 && s.pendingEarliest <= watermark) {
-            release(s, watermark, out);
+            release(s, watermark, ctx, out);
         }
         if (s.pendingCount > 0) {
             ctx.timerService().registerEventTimeTimer(s.pendingEarliest);
+        }
+        if (s.openPart != null && partEnd(s.openPart) <= watermark) {
+            out.collect(s.openPart);
+            s.openPart = null;
         }
         if (s.seenCount > 0 && s.seenMinExpiry <= watermark) {
             expireSeen(s, watermark);
         }
         if (s.pendingCount == 0
                 && s.seenCount == 0
+                && s.openPart == null
                 && s.maxTimestamp != Long.MIN_VALUE
                 && s.maxTimestamp + stateRetentionMillis <= watermark) {
             // Quiet for the whole retention: forget the symbol (a delisted or mistyped one must
@@ -208,6 +247,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
         }
         if (s.pendingCount == 0
                 && s.seenCount == 0
+                && s.openPart == null
                 && s.forgetTimer == Long.MIN_VALUE
                 && s.maxTimestamp != Long.MIN_VALUE) {
             // At most one such timer per symbol: when it fires on an active symbol, it moves on.
@@ -218,11 +258,13 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
     }
 
     /**
-     * Emits, in (ts, seq) order, the pending ticks the watermark has passed, classifying each by
-     * the tick rule against the previous one; keeps the others. The list was appended in arrival
-     * order, mostly in time order already, so the sort is close to a single pass.
+     * Releases, in (ts, seq) order, the pending ticks the watermark has passed, classifying each by
+     * the tick rule against the previous one, and folds them into the open minute's part; emits
+     * the part of each minute the release moves past. Keeps the others. The list was appended in
+     * arrival order, mostly in time order already, so the sort is close to a single pass.
      */
-    private void release(TradeKeyScalars s, long watermark, Collector<Tick> out) throws Exception {
+    private void release(TradeKeyScalars s, long watermark, OnTimerContext ctx, Collector<BarAccumulator> out)
+            throws Exception {
         Tick[] ticks = pendingTicks(s.pendingCount);
         Arrays.sort(ticks, Tick::compareOrder);
         int n = 0;
@@ -243,8 +285,20 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             }
             s.lastPrice = t.price;
             t.side = side;
-            // The record carries this timer's timestamp; BarMinuteWindows reads the trade's own.
-            out.collect(t);
+            if (s.openPart != null && Minutes.ofMicros(s.openPart.openTs) != Minutes.ofMicros(t.tsMicros)) {
+                // Released in order: the part's minute is over (the watermark is past it).
+                out.collect(s.openPart);
+                s.openPart = null;
+            }
+            if (s.openPart == null) {
+                s.openPart = newPart(t.symbol);
+                long end = Minutes.lastMilli(Minutes.start(t.tsMillis()));
+                if (end > watermark) {
+                    ctx.timerService().registerEventTimeTimer(end); // its flush; once per minute
+                }
+            }
+            BarAggregate.addTick(s.openPart, t);
+            passOn(t, ctx);
         }
         keepPending(s, ticks, n, ticks.length);
     }
@@ -369,6 +423,24 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, Tick
             }
         }
         return null;
+    }
+
+    /** A part for the window; its records carry the timer's timestamp, BarMinuteWindows reads the trades'. */
+    private static BarAccumulator newPart(String symbol) {
+        BarAccumulator part = new BarAccumulator();
+        part.symbol = symbol;
+        return part;
+    }
+
+    /** The last millisecond of the part's minute: the window's own timer fires there too. */
+    private static long partEnd(BarAccumulator part) {
+        return Minutes.lastMilli(Minutes.start(Math.floorDiv(part.openTs, 1000L)));
+    }
+
+    private void passOn(Tick t, Context ctx) throws Exception {
+        if (passOn != null && passOn.filter(t)) {
+            ctx.output(RELEASED_TICKS, t);
+        }
     }
 
     private DeadLetter deadLetter(Tick tick, RejectReason reason, String detail) {

@@ -12,7 +12,6 @@ import io.marketbars.functions.BarAccumulator;
 import io.marketbars.ohlcv.BarAggregate;
 import io.marketbars.ohlcv.BarMinuteWindows;
 import io.marketbars.ohlcv.BarWindowFunction;
-import io.marketbars.ohlcv.CombineRuns;
 import io.marketbars.ohlcv.OrderAndDeduplicate;
 import io.marketbars.records.Bar;
 import io.marketbars.records.BasisBar;
@@ -45,10 +44,10 @@ import org.apache.flink.util.OutputTag;
  * Kafka trades -> parse (in the source) -> watermarks per partition
  *   -> route rejected (futures aliases resolved) ---------------------> dead-letter topic
  *   -> keyBy symbol -> order + deduplicate -- late / out of range ----> dead-letter topic
- *   |-> combine each released run of one symbol and minute into a partial bar
- *   |   -> 1-minute event-time window (AggregateFunction + window function, allowed lateness)
+ *   |   (released ticks folded into one partial bar per symbol and minute)
+ *   |-> 1-minute event-time window (AggregateFunction + window function, allowed lateness)
  *   |   -> upsert ohlcv_1m (JDBC, batched, idempotent)
- *   |-> futures trades -> keyBy underlying index --.
+ *   |-> released futures trades -> keyBy underlying index --.
  * Kafka index values -> parse -> watermarks        |
  *   -> route rejected -> keyBy index -------------+-> as-of join + basis per contract and minute
  *                                                      -> upsert basis_1m
@@ -108,14 +107,14 @@ public final class BarsPipeline {
                 .name("Parse and validate");
 
         KeySelector<Tick, String> bySymbol = new BySymbol();
-        SingleOutputStreamOperator<Tick> ordered = ticks.keyBy(bySymbol)
-                .process(new OrderAndDeduplicate(policy, options.symbolStateRetention.toMillis(), options.tradesTopic))
+        SingleOutputStreamOperator<BarAccumulator> parts = ticks.keyBy(bySymbol)
+                .process(new OrderAndDeduplicate(
+                        policy,
+                        options.symbolStateRetention.toMillis(),
+                        options.tradesTopic,
+                        new IsFutures(options.futures)))
                 .uid(Uids.ORDER_AND_DEDUPLICATE)
                 .name("Deduplicate and order");
-
-        SingleOutputStreamOperator<BarAccumulator> parts = ordered.transform(
-                        "Combine runs", TypeInformation.of(BarAccumulator.class), new CombineRuns())
-                .uid(Uids.COMBINE_RUNS);
 
         // Still partitioned by symbol: reinterpret instead of a second network shuffle.
         SingleOutputStreamOperator<Bar> bars =
@@ -128,7 +127,7 @@ public final class BarsPipeline {
         String topic = options.tradesTopic;
         DataStream<DeadLetter> deadLetters = ticks.getSideOutput(DeadLetters.TAG)
                 .union(
-                        ordered.getSideOutput(DeadLetters.TAG),
+                        parts.getSideOutput(DeadLetters.TAG),
                         bars.getSideOutput(LATE_FOR_WINDOW)
                                 .map(part -> DeadLetters.ofLatePart(part, topic))
                                 .returns(DeadLetter.class)
@@ -148,9 +147,7 @@ public final class BarsPipeline {
                     "Parse and validate index values",
                     policy,
                     options);
-            SingleOutputStreamOperator<BasisBar> basis = ordered.filter(new IsFutures(options.futures))
-                    .uid(Uids.FUTURES_TRADES)
-                    .name("Futures trades")
+            SingleOutputStreamOperator<BasisBar> basis = parts.getSideOutput(OrderAndDeduplicate.RELEASED_TICKS)
                     .keyBy(new UnderlyingIndex(options.futures))
                     .connect(index.keyBy(new FeedSymbol<IndexValue>()))
                     .process(new AsOfBasis(policy, options.futures, options.tradesTopic, options.indexTopic))

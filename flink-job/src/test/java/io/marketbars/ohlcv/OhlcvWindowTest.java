@@ -50,7 +50,7 @@ class OhlcvWindowTest {
         harness.close();
     }
 
-    /** Each tick as its own one-trade part, the smallest run CombineRuns emits. */
+    /** Each tick as its own one-trade part, the smallest part OrderAndDeduplicate emits. */
     private void add(Tick t) throws Exception {
         harness.processElement(new StreamRecord<>(part(t), t.tsMillis()));
     }

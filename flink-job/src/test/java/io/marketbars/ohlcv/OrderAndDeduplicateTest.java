@@ -2,12 +2,15 @@ package io.marketbars.ohlcv;
 
 import static io.marketbars.testing.TestTicks.MINUTE_0;
 import static io.marketbars.testing.TestTicks.MINUTE_1;
+import static io.marketbars.testing.TestTicks.MINUTE_2;
 import static io.marketbars.testing.TestTicks.ms;
 import static io.marketbars.testing.TestTicks.policy;
 import static io.marketbars.testing.TestTicks.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketbars.common.DeadLetters;
+import io.marketbars.common.Minutes;
+import io.marketbars.functions.BarAccumulator;
 import io.marketbars.records.DeadLetter;
 import io.marketbars.records.Tick;
 import java.util.List;
@@ -27,14 +30,16 @@ class OrderAndDeduplicateTest {
     private static final long JUMP = 300_000L;
     private static final long RETENTION = 24 * 3_600_000L;
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Tick, Tick> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, Tick, BarAccumulator> harness;
+
+    /** Every released tick is also passed on, so the tests see the order and sides directly. */
+    private static OrderAndDeduplicate operator() {
+        return new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades", t -> true);
+    }
 
     @BeforeEach
     void open() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades"),
-                t -> t.symbol,
-                Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(operator(), t -> t.symbol, Types.STRING);
     }
 
     @AfterEach
@@ -46,7 +51,17 @@ class OrderAndDeduplicateTest {
         harness.processElement(new StreamRecord<>(t, t.tsMillis()));
     }
 
+    /** The ticks released so far, in the order they were passed on. */
     private List<Tick> released() {
+        return harness.getSideOutput(OrderAndDeduplicate.RELEASED_TICKS) == null
+                ? List.of()
+                : harness.getSideOutput(OrderAndDeduplicate.RELEASED_TICKS).stream()
+                        .map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
+    }
+
+    /** The partial bars emitted so far, for the window. */
+    private List<BarAccumulator> parts() {
         return harness.extractOutputValues();
     }
 
@@ -81,6 +96,72 @@ class OrderAndDeduplicateTest {
         assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 2L, 3L);
         // Released up to the watermark, from one timer; the next release timer is at seq 4.
         assertThat(harness.numEventTimeTimers()).isEqualTo(3);
+    }
+
+    @Test
+    void theReleasesOfAMinuteGoToTheWindowAsOnePartWhenTheWatermarkPassesItsEnd() throws Exception {
+        add(tick("A").at(MINUTE_0.plusSeconds(1)).seq(1).price("10").qty("100").build());
+        add(tick("A").at(MINUTE_0.plusSeconds(5)).seq(2).price("12").qty("200").build());
+        add(tick("B").at(MINUTE_0.plusSeconds(2)).seq(1).price("50").qty("10").build());
+        harness.processWatermark(ms(MINUTE_0) + 10_000);
+        add(tick("A").at(MINUTE_0.plusSeconds(30)).seq(3).price("9").qty("300").build());
+        harness.processWatermark(ms(MINUTE_0) + 40_000);
+        assertThat(released()).hasSize(4);
+        assertThat(parts()).isEmpty(); // the minute is still open
+
+        harness.processWatermark(ms(MINUTE_1) - 1);
+        assertThat(parts()).hasSize(2);
+        BarAccumulator a =
+                parts().stream().filter(p -> p.symbol.equals("A")).findFirst().orElseThrow();
+        assertThat(a.tradeCount).isEqualTo(3);
+        assertThat(a.open).isEqualByComparingTo("10");
+        assertThat(a.high).isEqualByComparingTo("12");
+        assertThat(a.low).isEqualByComparingTo("9");
+        assertThat(a.close).isEqualByComparingTo("9");
+        assertThat(a.volume).isEqualByComparingTo("600");
+        assertThat(a.turnover).isEqualByComparingTo("6100"); // 1000 + 2400 + 2700
+        // The tick rule's sides reach the part: 10 (unknown), 12 (up, buy), 9 (down, sell).
+        assertThat(a.buyVolume).isEqualByComparingTo("200");
+        assertThat(a.sellVolume).isEqualByComparingTo("300");
+        assertThat(parts())
+                .filteredOn(p -> p.symbol.equals("B"))
+                .singleElement()
+                .satisfies(b -> assertThat(b.tradeCount).isEqualTo(1));
+    }
+
+    @Test
+    void aWatermarkJumpEmitsOnePartPerMinutePassedAndKeepsTheOpenMinute() throws Exception {
+        add(tick("A").at(MINUTE_0.plusSeconds(10)).seq(1).build());
+        add(tick("A").at(MINUTE_0.plusSeconds(50)).seq(2).build());
+        add(tick("A").at(MINUTE_1.plusSeconds(10)).seq(3).build());
+        add(tick("A").at(MINUTE_2.plusSeconds(10)).seq(4).build());
+        harness.processWatermark(ms(MINUTE_2) + 30_000);
+        assertThat(parts())
+                .extracting(p -> Minutes.ofMicros(p.openTs) - Minutes.ofMicros(MINUTE_0.toEpochMilli() * 1000L))
+                .containsExactly(0L, 1L);
+        assertThat(parts()).extracting(p -> p.tradeCount).containsExactly(2L, 1L);
+        harness.processWatermark(ms(MINUTE_2) + 59_999);
+        assertThat(parts()).extracting(p -> p.tradeCount).containsExactly(2L, 1L, 1L);
+    }
+
+    @Test
+    void aLateTickJoinsItsMinutesOpenPartOrGoesAloneWhenItsMinuteWasPassed() throws Exception {
+        add(tick("A").at(MINUTE_1.plusSeconds(10)).seq(1).build());
+        harness.processWatermark(ms(MINUTE_1) + 20_000);
+        add(tick("A").at(MINUTE_1.plusSeconds(15)).seq(2).build()); // late; its minute is open
+        assertThat(parts()).isEmpty();
+        add(tick("A").at(MINUTE_0.plusSeconds(50)).seq(3).build()); // late; its minute was passed
+        assertThat(parts()).singleElement().satisfies(p -> {
+            assertThat(p.tradeCount).isEqualTo(1);
+            assertThat(p.openSeq).isEqualTo(3L);
+        });
+        assertThat(lateAcceptedAndReleased()).containsExactly(1L, 2L, 3L);
+        harness.processWatermark(ms(MINUTE_1) + 59_999);
+        assertThat(parts()).extracting(p -> p.tradeCount).containsExactly(1L, 2L);
+    }
+
+    private List<Long> lateAcceptedAndReleased() {
+        return released().stream().map(t -> t.seq).collect(Collectors.toList());
     }
 
     @Test
@@ -291,9 +372,7 @@ class OrderAndDeduplicateTest {
         harness.close();
 
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new OrderAndDeduplicate(policy(BOUND, LATENESS, JUMP), RETENTION, "trades")),
-                t -> t.symbol,
-                Types.STRING);
+                new KeyedProcessOperator<>(operator()), t -> t.symbol, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
         // The restored operator sees no watermark yet, but the bar of MINUTE_0 is already final.

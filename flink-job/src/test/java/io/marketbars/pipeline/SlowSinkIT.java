@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Fault suite, scenario 6: a slow sink. While ticks, index values and flow snapshots flow, another
  * session holds an exclusive lock on {@code ohlcv_1m} for 30 s, so the bar sink's upserts wait.
- * The sink's task (order, combine, window and sink are one chain) stops taking input, the network
+ * The sink's task (order, window and sink are one chain) stops taking input, the network
  * buffers fill, and the trades source stops reading for far longer than the idle timeout while the
  * topic keeps growing: the test measures that from the source's own record counter and the topic's
  * end offsets, and fails if the stall was not real. The job runs with production defaults; a
