@@ -1,5 +1,6 @@
 package io.marketbars.functions;
 
+import io.marketbars.records.Tick;
 import java.math.BigDecimal;
 
 /**
@@ -30,11 +31,21 @@ public class TradeKeyScalars {
 
     /** How many sequence numbers the seen map holds, and the earliest expiry among them. */
     public int seenCount;
+    /**
+     * The highest sequence number this symbol has had. The seen map holds none above it, so a
+     * higher one (the usual case: exchanges number a symbol's trades upwards) skips the lookup.
+     */
+    public long seqHigh = Long.MIN_VALUE;
 
     public long seenMinExpiry = Long.MAX_VALUE;
 
     /** How many ticks wait for the watermark, and the earliest event time (ms) among them. */
     public int pendingCount;
+    /**
+     * The one waiting tick, kept here instead of in the list state while it is the only one (a
+     * symbol that trades less often than the watermark moves), or null; when set, the list is empty.
+     */
+    public Tick pendingOnly;
 
     public long pendingEarliest = Long.MAX_VALUE;
     /** The cleanup timer last registered, so a run of ticks in one minute registers it once. */
@@ -65,6 +76,7 @@ public class TradeKeyScalars {
         s.seenCount = old.seenCount;
         for (int i = 0; i < old.seenCount; i++) {
             s.seenMinExpiry = Math.min(s.seenMinExpiry, old.seenExpiry[i]);
+            s.seqHigh = Math.max(s.seqHigh, old.seenSeq[i]);
         }
         s.pendingCount = old.pendingCount;
         if (old.pendingCount > 0) {

@@ -141,8 +141,12 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
             s = new TradeKeyScalars();
         }
         long ts = tick.tsMillis();
-        long watermark = Math.max(
-                Math.max(ctx.timerService().currentWatermark(), s.frontier), policy.keyWatermark(s.maxTimestamp));
+        long flinkWatermark = ctx.timerService().currentWatermark();
+        if (flinkWatermark > lastWatermark) {
+            lastWatermark = flinkWatermark;
+        }
+        s.frontier = Math.max(s.frontier, flinkWatermark);
+        long watermark = Math.max(s.frontier, policy.keyWatermark(s.maxTimestamp));
         if (policy.tooFarAhead(ts, watermark)) {
             outOfRange.inc();
             ctx.output(
@@ -166,10 +170,11 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
             return;
         }
         if (tick.seq != null) {
-            if (seen.contains(tick.seq)) {
+            if (tick.seq <= s.seqHigh && seen.contains(tick.seq)) {
                 duplicates.inc();
                 return;
             }
+            s.seqHigh = Math.max(s.seqHigh, tick.seq);
             if (lastExpiry == null || lastExpiry != cleanupTime) {
                 lastExpiry = cleanupTime;
             }
@@ -182,15 +187,20 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
             ctx.timerService().registerEventTimeTimer(cleanupTime);
             s.cleanupTimer = cleanupTime;
         }
+        if (s.pendingCount > 0 && s.pendingEarliest <= flinkWatermark) {
+            // The symbol's own next tick releases what the watermark has passed: no timer per release.
+            release(s, flinkWatermark, ctx, out);
+        }
         if (ts > watermark) {
-            // One release timer per symbol, at its earliest pending tick: a new one only when
-            // this tick becomes the earliest.
+            // The release timer is at the end of the earliest pending tick's minute: whatever the
+            // symbol's next ticks have not released by then goes into that minute's part in time.
             if (s.pendingCount == 0 || ts < s.pendingEarliest) {
-                ctx.timerService().registerEventTimeTimer(ts);
+                if (s.pendingCount == 0 || Minutes.start(ts) != Minutes.start(s.pendingEarliest)) {
+                    ctx.timerService().registerEventTimeTimer(Minutes.lastMilli(Minutes.start(ts)));
+                }
                 s.pendingEarliest = ts;
             }
-            pending.add(tick);
-            s.pendingCount++;
+            addPending(s, tick);
         } else {
             lateAccepted.inc();
             tick.side = SideClassifier.sideOrQuoteRule(tick);
@@ -220,7 +230,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
             release(s, watermark, ctx, out);
         }
         if (s.pendingCount > 0) {
-            ctx.timerService().registerEventTimeTimer(s.pendingEarliest);
+            ctx.timerService().registerEventTimeTimer(Minutes.lastMilli(Minutes.start(s.pendingEarliest)));
         }
         if (s.openPart != null && partEnd(s.openPart) <= watermark) {
             out.collect(s.openPart);
@@ -263,9 +273,9 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
      * the part of each minute the release moves past. Keeps the others. The list was appended in
      * arrival order, mostly in time order already, so the sort is close to a single pass.
      */
-    private void release(TradeKeyScalars s, long watermark, OnTimerContext ctx, Collector<BarAccumulator> out)
+    private void release(TradeKeyScalars s, long watermark, Context ctx, Collector<BarAccumulator> out)
             throws Exception {
-        Tick[] ticks = pendingTicks(s.pendingCount);
+        Tick[] ticks = pendingTicks(s);
         Arrays.sort(ticks, Tick::compareOrder);
         int n = 0;
         while (n < ticks.length && ticks[n].tsMillis() <= watermark) {
@@ -303,10 +313,26 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
         keepPending(s, ticks, n, ticks.length);
     }
 
+    /** Adds a tick to the waiting ones: into the scalars while it is the only one, else the list. */
+    private void addPending(TradeKeyScalars s, Tick tick) throws Exception {
+        if (s.pendingCount == 0) {
+            s.pendingOnly = tick;
+        } else if (s.pendingOnly != null) {
+            pending.update(Arrays.asList(s.pendingOnly, tick));
+            s.pendingOnly = null;
+        } else {
+            pending.add(tick);
+        }
+        s.pendingCount++;
+    }
+
     /** The pending ticks, in the list's order (a copy: the heap backend hands out its own list). */
-    private Tick[] pendingTicks(int expected) throws Exception {
+    private Tick[] pendingTicks(TradeKeyScalars s) throws Exception {
+        if (s.pendingOnly != null) {
+            return new Tick[] {s.pendingOnly};
+        }
         Iterable<Tick> held = pending.get();
-        List<Tick> all = new ArrayList<>(expected);
+        List<Tick> all = new ArrayList<>(s.pendingCount);
         if (held != null) {
             for (Tick t : held) {
                 all.add(t);
@@ -315,15 +341,16 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
         return all.toArray(new Tick[0]);
     }
 
-    /** Replaces the pending list with {@code ticks[from, to)}, sorted. */
+    /** Replaces the pending ticks with {@code ticks[from, to)}, sorted. */
     private void keepPending(TradeKeyScalars s, Tick[] ticks, int from, int to) throws Exception {
+        boolean inList = s.pendingOnly == null && s.pendingCount > 0;
         s.pendingCount = to - from;
-        if (s.pendingCount == 0) {
-            s.pendingEarliest = Long.MAX_VALUE;
-            pending.clear();
-        } else {
-            s.pendingEarliest = ticks[from].tsMillis();
+        s.pendingOnly = s.pendingCount == 1 ? ticks[from] : null;
+        s.pendingEarliest = s.pendingCount == 0 ? Long.MAX_VALUE : ticks[from].tsMillis();
+        if (s.pendingCount > 1) {
             pending.update(Arrays.asList(ticks).subList(from, to));
+        } else if (inList) {
+            pending.clear();
         }
     }
 
@@ -412,7 +439,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
         if (s.pendingCount == 0) {
             return null;
         }
-        Tick[] ticks = pendingTicks(s.pendingCount);
+        Tick[] ticks = pendingTicks(s);
         Arrays.sort(ticks, Tick::compareOrder);
         for (int i = 0; i < ticks.length; i++) {
             Tick t = ticks[i];

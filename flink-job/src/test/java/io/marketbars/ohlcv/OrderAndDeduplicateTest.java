@@ -73,6 +73,11 @@ class OrderAndDeduplicateTest {
                         .collect(Collectors.toList());
     }
 
+    /** Passes the end of MINUTE_0: its release timer lets out whatever the watermark passed. */
+    private void closeMinute0() throws Exception {
+        harness.processWatermark(ms(MINUTE_1) - 1);
+    }
+
     @Test
     void releasesInTsThenSeqOrderOnceTheWatermarkPasses() throws Exception {
         add(tick("A").at(MINUTE_0.plusMillis(500)).seq(3).price("10").build());
@@ -80,8 +85,23 @@ class OrderAndDeduplicateTest {
         add(tick("A").at(MINUTE_0.plusMillis(100)).seq(9).price("12").build());
         assertThat(released()).isEmpty();
 
-        harness.processWatermark(ms(MINUTE_0) + 999);
+        closeMinute0();
         assertThat(released()).extracting(t -> t.seq).containsExactly(9L, 2L, 3L);
+    }
+
+    @Test
+    void theSymbolsNextTickReleasesWhatTheWatermarkPassedWithoutATimer() throws Exception {
+        add(tick("A").at(MINUTE_0.plusMillis(500)).seq(2).build());
+        add(tick("A").at(MINUTE_0.plusMillis(100)).seq(1).build());
+        harness.processWatermark(ms(MINUTE_0) + 600);
+        assertThat(released()).isEmpty(); // the minute's release timer is at its end
+        add(tick("A").at(MINUTE_0.plusMillis(1_500)).seq(3).build());
+        assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 2L);
+        harness.processWatermark(ms(MINUTE_0) + 2_000);
+        add(tick("A").at(MINUTE_0.plusMillis(2_500)).seq(4).build());
+        assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 2L, 3L);
+        // Timers: the minute's release, its cleanup; none per release.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
     }
 
     @Test
@@ -90,12 +110,13 @@ class OrderAndDeduplicateTest {
         add(tick("A").at(MINUTE_0.plusMillis(59_900)).seq(1).build()); // 0.6 s behind: within the bound
         add(tick("A").at(MINUTE_1.plusMillis(1_000)).seq(3).build());
         add(tick("A").at(MINUTE_1.plusMillis(1_500)).seq(4).build());
-        // A cleanup timer per minute, and a release timer only when the earliest pending tick changed.
-        assertThat(harness.numEventTimeTimers()).isEqualTo(4);
+        // The minutes' cleanup timers (MINUTE_0's is at MINUTE_1's end, with a minute of lateness)
+        // and release timers at the end of each minute that became the earliest pending one.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(3);
         harness.processWatermark(ms(MINUTE_1) + 1_200);
         assertThat(released()).extracting(t -> t.seq).containsExactly(1L, 2L, 3L);
-        // Released up to the watermark, from one timer; the next release timer is at seq 4.
-        assertThat(harness.numEventTimeTimers()).isEqualTo(3);
+        // Released up to the watermark, from one timer; seq 4 waits for MINUTE_1's end.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
     }
 
     @Test
@@ -106,10 +127,11 @@ class OrderAndDeduplicateTest {
         harness.processWatermark(ms(MINUTE_0) + 10_000);
         add(tick("A").at(MINUTE_0.plusSeconds(30)).seq(3).price("9").qty("300").build());
         harness.processWatermark(ms(MINUTE_0) + 40_000);
-        assertThat(released()).hasSize(4);
+        assertThat(released()).hasSize(2); // A's first two, by A's third tick
         assertThat(parts()).isEmpty(); // the minute is still open
 
-        harness.processWatermark(ms(MINUTE_1) - 1);
+        closeMinute0();
+        assertThat(released()).hasSize(4);
         assertThat(parts()).hasSize(2);
         BarAccumulator a =
                 parts().stream().filter(p -> p.symbol.equals("A")).findFirst().orElseThrow();
@@ -168,7 +190,7 @@ class OrderAndDeduplicateTest {
     void withoutSeqArrivalOrderInThePartitionDecides() throws Exception {
         add(tick("A").at(MINUTE_0).offset(0, 42).price("2").build());
         add(tick("A").at(MINUTE_0).offset(0, 41).price("1").build());
-        harness.processWatermark(ms(MINUTE_0) + 999);
+        closeMinute0();
         assertThat(released()).extracting(t -> t.offset).containsExactly(41L, 42L);
     }
 
@@ -177,7 +199,7 @@ class OrderAndDeduplicateTest {
         add(tick("A").seq(1).build());
         add(tick("A").seq(1).price("999").build());
         add(tick("B").seq(1).build()); // same seq, other symbol: not a duplicate
-        harness.processWatermark(ms(MINUTE_0) + 999);
+        closeMinute0();
         assertThat(released()).hasSize(2);
         assertThat(released()).extracting(t -> t.price.toPlainString()).containsOnly("100.00");
     }
@@ -221,7 +243,7 @@ class OrderAndDeduplicateTest {
                 .price("11")
                 .quote("10", "11")
                 .build()); // at ask: buy though down
-        harness.processWatermark(ms(MINUTE_0) + 999);
+        closeMinute0();
         assertThat(released())
                 .extracting(t -> t.side)
                 .containsExactly(Tick.SIDE_UNKNOWN, Tick.SIDE_SELL, Tick.SIDE_SELL, Tick.SIDE_BUY);
@@ -246,7 +268,7 @@ class OrderAndDeduplicateTest {
         add(tick("B").at(MINUTE_1.plusSeconds(120)).seq(1).build());
         add(tick("B").at(MINUTE_0).seq(2).build()); // its bar closed for good, as far as B's own clock goes
         assertThat(deadLetters()).extracting(d -> d.reason).containsExactly("LATE_BEYOND_ALLOWED_LATENESS");
-        harness.processWatermark(ms(MINUTE_1) + 30_999);
+        harness.processWatermark(ms(MINUTE_2) - 1);
         assertThat(released()).extracting(t -> t.seq).containsExactly(2L, 3L, 1L);
     }
 
