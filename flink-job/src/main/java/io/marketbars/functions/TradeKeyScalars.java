@@ -15,7 +15,7 @@ import java.math.BigDecimal;
  * late, which would rebuild a purged bar from a fraction of its trades.
  */
 public class TradeKeyScalars {
-    /** The highest watermark a timer of this symbol has acted on. */
+    /** The highest watermark this symbol's ticks and timers have seen. */
     public long frontier = Long.MIN_VALUE;
     /** Newest trusted event time (ms) of this symbol; see {@link io.marketbars.common.ClockJumps}. */
     public long maxTimestamp = Long.MIN_VALUE;

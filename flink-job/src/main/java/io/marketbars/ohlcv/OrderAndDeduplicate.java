@@ -34,9 +34,17 @@ import org.apache.flink.util.OutputTag;
 /**
  * Per symbol: drops duplicate (symbol, seq) ticks, routes ticks beyond the allowed lateness to the
  * dead-letter output, releases the others in (ts, seq, partition, offset) order once the watermark
- * passes them, classifying each trade's side on the way, and folds the released ticks of each
+ * has passed them, classifying each trade's side on the way, and folds the released ticks of each
  * minute into one partial bar ({@link BarAccumulator}) that goes to the window when the watermark
  * passes the minute's end.
+ *
+ * <p>When a release happens does not change any result, only that it comes before the minute's
+ * part goes out; so it costs no timer per release. The symbol's own next tick releases what the
+ * watermark has passed (its scalars are read then anyway), and one timer per symbol, at the end of
+ * the earliest pending tick's minute, releases the rest and sends the part. Every release is a
+ * prefix of the sorted pending ticks at or before the watermark, and every tick that waits is
+ * after the watermark it arrived at, so the released sequence is the same, in the same order, as
+ * releasing at each watermark would give.
  *
  * <p>Releasing in event-time order is what makes the tick rule deterministic: the "previous trade"
  * is the previous one in (ts, seq) order, whatever order Kafka partitions interleaved in. A tick
@@ -44,8 +52,8 @@ import org.apache.flink.util.OutputTag;
  * once as a part of its own (or into the open minute's part, when it belongs to it) so its bar is
  * updated; it keeps its explicit or quote-rule side, and is left unclassified rather than compared
  * with a price that followed it. State is bounded: pending ticks live for the out-of-orderness
- * bound, the partial bar for one minute, seen sequence numbers until their bar can no longer
- * change.
+ * bound plus the time to the symbol's next tick (at most to their minute's end), the partial bar
+ * for one minute, seen sequence numbers until their bar can no longer change.
  *
  * <p>Folding here rather than in the window is what keeps a busy job cheap: the window's state and
  * its two timers are touched once per symbol and minute instead of once per release, and a release
@@ -63,11 +71,11 @@ import org.apache.flink.util.OutputTag;
  * different parallelism reach the same verdicts.
  *
  * <p>State layout (cheap on RocksDB, where every access (de)serializes what it touches): the
- * scalars and the open minute's partial bar in one small value ({@link TradeKeyScalars}), the
- * pending ticks in a list state (a tick appends; a release reads the list, sorts it and keeps the
- * rest), the seen sequence numbers in a map state (seq to expiry; a tick looks up and puts one
- * entry; expired ones go in bulk when the watermark passes the earliest expiry, about once a
- * minute). A 0.1.0 savepoint's single {@link TradeKeyState} value is moved into them the first
+ * scalars, the open minute's partial bar and a lone waiting tick in one small value
+ * ({@link TradeKeyScalars}), more waiting ticks in a list state (a tick appends; a release reads
+ * the list, sorts it and keeps the rest), the seen sequence numbers in a map state (seq to expiry;
+ * a tick puts one entry, and looks one up only if its seq is not above the symbol's highest;
+ * expired ones go in bulk when the watermark passes the earliest expiry, about once a minute). A 0.1.0 savepoint's single {@link TradeKeyState} value is moved into them the first
  * time its symbol is touched.
  */
 public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarAccumulator> {

@@ -157,7 +157,6 @@ class ClusterE2E {
                             "Kafka trades",
                             "Parse and validate",
                             "Deduplicate and order",
-                            "Combine runs",
                             "OHLCV 1m",
                             "Upsert ohlcv_1m");
             assertThat(String.join(" | ", names))
