@@ -1,8 +1,6 @@
 package io.marketbars.bench;
 
-import io.marketbars.BarsJob;
 import io.marketbars.config.JobOptions;
-import io.marketbars.pipeline.BarsPipeline;
 import io.marketbars.schema.Migrations;
 import io.marketbars.testing.EmbeddedKafka;
 import io.marketbars.testing.EmbeddedPostgres;
@@ -12,8 +10,6 @@ import java.sql.ResultSet;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
 
@@ -78,20 +74,7 @@ public final class ReplayBenchmark {
             JobExecutionResult result = env.execute("replay-benchmark");
             double seconds = (System.nanoTime() - start) / 1e9;
 
-            long bars;
-            try (Connection c = DriverManager.getConnection(dbUrl);
-                    ResultSet rs =
-                            c.createStatement().executeQuery("SELECT count(*), sum(trade_count) FROM ohlcv_1m")) {
-                rs.next();
-                bars = rs.getLong(1);
-                long trades = rs.getLong(2);
-                System.out.printf(
-                        "Bars: %,d (expected %,d); trades in bars: %,d (expected %,d)%n",
-                        bars, expectedBars, trades, ticks);
-                if (bars != expectedBars || trades != ticks) {
-                    throw new IllegalStateException("benchmark result is wrong");
-                }
-            }
+            new TickGenerator.Produced(ticks, expectedBars).requireIn(dbUrl);
             System.out.printf(
                     "Replay of %,d ticks at parallelism %d: %.2f s wall (job net runtime %.2f s) = %,.0f ticks/s%n",
                     ticks, parallelism, seconds, result.getNetRuntime() / 1e3, ticks / seconds);
@@ -123,12 +106,7 @@ public final class ReplayBenchmark {
                     checkpoints,
                 },
                 Map.of());
-        Configuration conf = BarsJob.configuration(options);
-        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-        BarsJob.configure(env, options);
-        BarsPipeline.define(env, () -> BarsJob.tradesSource(options), BarsJob.productionSinks(options), options);
-        return env;
+        return ReplayJob.local(options, parallelism);
     }
 
     /** Runs the live job until every tick is in a bar (or 10 minutes pass) and reports the dead letters. */

@@ -43,6 +43,11 @@ final class ReplayJob {
                     "--checkpoint-dir", checkpoints,
                 },
                 Map.of());
+        return local(options, parallelism);
+    }
+
+    /** The job as {@code main} builds it (production sources and sinks) on a local environment with a slot per subtask. */
+    static StreamExecutionEnvironment local(JobOptions options, int parallelism) throws Exception {
         Configuration conf = BarsJob.configuration(options);
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);

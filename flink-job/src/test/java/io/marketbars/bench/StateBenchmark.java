@@ -12,9 +12,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
@@ -115,19 +112,7 @@ public final class StateBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             result.get();
 
-            try (Connection c = DriverManager.getConnection(dbUrl);
-                    ResultSet rs =
-                            c.createStatement().executeQuery("SELECT count(*), sum(trade_count) FROM ohlcv_1m")) {
-                rs.next();
-                long bars = rs.getLong(1);
-                long trades = rs.getLong(2);
-                System.out.printf(
-                        "Bars: %,d (expected %,d); trades in bars: %,d (expected %,d)%n",
-                        bars, expectedBars, trades, ticks);
-                if (bars != expectedBars || trades != ticks) {
-                    throw new IllegalStateException("benchmark result is wrong");
-                }
-            }
+            new TickGenerator.Produced(ticks, expectedBars).requireIn(dbUrl);
             System.out.printf(
                     "Backend %s, parallelism %d: %.2f s wall incl. job start = %,.0f ticks/s%n",
                     backend, parallelism, seconds, ticks / seconds);

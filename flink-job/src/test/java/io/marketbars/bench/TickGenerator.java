@@ -3,6 +3,10 @@ package io.marketbars.bench;
 import io.marketbars.testing.EmbeddedKafka;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.Properties;
 import java.util.Random;
@@ -24,7 +28,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class TickGenerator {
     /** What was produced: the tick count and the (symbol, minute) bars they make. */
-    record Produced(long ticks, long bars) {}
+    record Produced(long ticks, long bars) {
+        /** Prints the bar and trade counts of {@code ohlcv_1m} and throws unless they are these. */
+        void requireIn(String dbUrl) throws SQLException {
+            try (Connection c = DriverManager.getConnection(dbUrl);
+                    ResultSet rs =
+                            c.createStatement().executeQuery("SELECT count(*), sum(trade_count) FROM ohlcv_1m")) {
+                rs.next();
+                long inBars = rs.getLong(1);
+                long trades = rs.getLong(2);
+                System.out.printf(
+                        "Bars: %,d (expected %,d); trades in bars: %,d (expected %,d)%n", inBars, bars, trades, ticks);
+                if (inBars != bars || trades != ticks) {
+                    throw new IllegalStateException("benchmark result is wrong");
+                }
+            }
+        }
+    }
 
     private final boolean exact;
 
