@@ -212,7 +212,7 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
         } else {
             lateAccepted.inc();
             tick.side = SideClassifier.sideOrQuoteRule(tick);
-            if (s.openPart != null && Minutes.ofMicros(s.openPart.openTs) == Minutes.ofMicros(tick.tsMicros)) {
+            if (s.openPart != null && sameMinute(s.openPart, tick)) {
                 // Its minute is still open (the watermark has not passed its end): the window gets
                 // it with the rest of the minute.
                 BarAggregate.addTick(s.openPart, tick);
@@ -303,19 +303,19 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
             }
             s.lastPrice = t.price;
             t.side = side;
-            if (s.openPart != null && Minutes.ofMicros(s.openPart.openTs) != Minutes.ofMicros(t.tsMicros)) {
+            if (s.openPart != null && !sameMinute(s.openPart, t)) {
                 // Released in order: the part's minute is over (the watermark is past it).
                 out.collect(s.openPart);
                 s.openPart = null;
             }
             if (s.openPart == null) {
-                s.openPart = newPart(t.symbol);
-                long end = Minutes.lastMilli(Minutes.start(t.tsMillis()));
-                if (end > watermark) {
-                    ctx.timerService().registerEventTimeTimer(end); // its flush; once per minute
+                s.openPart = BarAggregate.addTick(newPart(t.symbol), t);
+                if (partEnd(s.openPart) > watermark) {
+                    ctx.timerService().registerEventTimeTimer(partEnd(s.openPart)); // its flush; once per minute
                 }
+            } else {
+                BarAggregate.addTick(s.openPart, t);
             }
-            BarAggregate.addTick(s.openPart, t);
             passOn(t, ctx);
         }
         keepPending(s, ticks, n, ticks.length);
@@ -465,6 +465,10 @@ public class OrderAndDeduplicate extends KeyedProcessFunction<String, Tick, BarA
         BarAccumulator part = new BarAccumulator();
         part.symbol = symbol;
         return part;
+    }
+
+    private static boolean sameMinute(BarAccumulator part, Tick t) {
+        return Minutes.ofMicros(part.openTs) == Minutes.ofMicros(t.tsMicros);
     }
 
     /** The last millisecond of the part's minute: the window's own timer fires there too. */
